@@ -1,0 +1,32 @@
+# Tailor's developer commands. `make test` is the whole test suite, as CI runs it.
+GO ?= go
+
+.PHONY: demo build generate check-generated lint test
+
+## demo: bring Tailor up on a local PostgreSQL with demo data (creates, migrates and seeds the database)
+demo:
+	$(GO) run ./cmd/tailor serve --demo
+
+## build: compile the tailor binary into bin/
+build:
+	$(GO) build -o bin/tailor ./cmd/tailor
+
+## generate: regenerate graph/ from schema/*.graphqls
+generate:
+	$(GO) tool gqlgen generate
+
+## check-generated: fail when graph/ is stale against schema/
+check-generated: generate
+	@git diff --quiet --exit-code -- graph gqlgen.yml go.mod go.sum || \
+		{ echo "generated code is stale: run 'make generate' and commit the result"; git diff --stat -- graph; exit 1; }
+	@test -z "$$(git ls-files --others --exclude-standard -- graph)" || \
+		{ echo "generate created files that are not committed:"; git ls-files --others --exclude-standard -- graph; exit 1; }
+
+## lint: formatting and go vet
+lint:
+	@test -z "$$(gofmt -l .)" || { echo "gofmt would change:"; gofmt -l .; exit 1; }
+	$(GO) vet ./...
+
+## test: the whole suite (needs PostgreSQL; see TAILOR_TEST_DATABASE_URL in the README)
+test: lint check-generated
+	$(GO) test -count=1 ./...

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/tailorhq/tailor/internal/config"
+	"github.com/tailorhq/tailor/internal/password"
+	"github.com/tailorhq/tailor/internal/postgres"
+	"github.com/tailorhq/tailor/internal/seed"
+)
+
+func seedCommand(ctx context.Context, cfg config.Config, args []string, stdout io.Writer) error {
+	opts := seed.DefaultOptions()
+	fs := newFlags("seed", stdout)
+	fs.IntVar(&opts.Users, "users", opts.Users, "number of users")
+	fs.IntVar(&opts.Topics, "topics", opts.Topics, "number of topics")
+	fs.IntVar(&opts.Contents, "contents", opts.Contents, "number of content items (up to 1,000,000)")
+	fs.IntVar(&opts.Interactions, "interactions", opts.Interactions, "number of interactions")
+	fs.Int64Var(&opts.Seed, "seed", opts.Seed, "random seed; the same seed writes the same data")
+	create := fs.Bool("create-db", false, "create the database first when it does not exist")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	logger := newLogger(cfg, stdout)
+	if *create {
+		if _, err := postgres.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
+			return err
+		}
+	}
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	m, err := postgres.NewMigrator(db.DB, logger)
+	if err != nil {
+		return err
+	}
+	if _, err := m.Up(ctx); err != nil {
+		return err
+	}
+	opts.HashPassword = password.Hash
+	stats, err := seed.Run(ctx, db, opts, logger)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "seeded %d users, %d topics, %d contents and %d interactions in %s\n",
+		stats.Users, stats.Topics, stats.Contents, stats.Interactions, stats.Elapsed.Round(1e6))
+	return nil
+}

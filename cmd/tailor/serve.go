@@ -1,0 +1,237 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/tailorhq/tailor/graph"
+	"github.com/tailorhq/tailor/internal/auth"
+	"github.com/tailorhq/tailor/internal/config"
+	"github.com/tailorhq/tailor/internal/content"
+	"github.com/tailorhq/tailor/internal/loaders"
+	"github.com/tailorhq/tailor/internal/password"
+	"github.com/tailorhq/tailor/internal/postgres"
+	"github.com/tailorhq/tailor/internal/relay"
+	"github.com/tailorhq/tailor/internal/seed"
+)
+
+func serve(ctx context.Context, cfg config.Config, args []string, stdout io.Writer) error {
+	fs := newFlags("serve", stdout)
+	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "address to listen on (TAILOR_ADDR)")
+	fs.StringVar(&cfg.DatabaseURL, "database-url", cfg.DatabaseURL, "PostgreSQL URL (DATABASE_URL)")
+	fs.BoolVar(&cfg.AutoMigrate, "migrate", cfg.AutoMigrate, "apply pending migrations at start (TAILOR_AUTO_MIGRATE)")
+	demo := fs.Bool("demo", false, "create the database if missing, migrate it and seed demo data when it is empty")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	logger := newLogger(cfg, stdout)
+
+	if *demo {
+		created, err := postgres.EnsureDatabase(ctx, cfg.DatabaseURL)
+		if err != nil {
+			return err
+		}
+		if created {
+			logger.Info("created database")
+		}
+		cfg.AutoMigrate = true
+	}
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if cfg.AutoMigrate {
+		m, err := postgres.NewMigrator(db.DB, logger)
+		if err != nil {
+			return err
+		}
+		n, err := m.Up(ctx)
+		if err != nil {
+			return err
+		}
+		logger.Info("database migrated", "applied", n)
+	}
+	if *demo {
+		if err := seedWhenEmpty(ctx, db, logger); err != nil {
+			return err
+		}
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	if cfg.DebugAddr != "" {
+		stopDebug, err := serveDebug(cfg.DebugAddr, logger)
+		if err != nil {
+			return err
+		}
+		defer stopDebug()
+	}
+	handler, err := newMux(ctx, cfg, db, logger)
+	if err != nil {
+		return err
+	}
+	go publishScheduled(ctx, postgres.NewEditStore(db), cfg.PublishInterval, logger)
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      cfg.RequestTimeout + 5*time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	errs := make(chan error, 1)
+	go func() { errs <- srv.Serve(ln) }()
+	logger.Info("tailor is serving", "graphql", "http://"+ln.Addr().String()+"/graphql", "graphiql", "http://"+ln.Addr().String()+"/")
+
+	select {
+	case err := <-errs:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errs; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}
+
+func seedWhenEmpty(ctx context.Context, db *sqlx.DB, logger *slog.Logger) error {
+	opts := seed.DefaultOptions()
+	opts.HashPassword = password.Hash
+	_, err := seed.Run(ctx, db, opts, logger)
+	switch {
+	case errors.Is(err, seed.ErrNotEmpty), errors.Is(err, seed.ErrNotDemo):
+		logger.Info("database already holds data; not seeding")
+		return nil
+	case err != nil:
+		return err
+	}
+	logger.Info("seeded demo data; log in as admin, editor, author, member or reader with password tailor-demo")
+	return nil
+}
+
+// newMux routes Tailor's HTTP endpoints.
+func newMux(ctx context.Context, cfg config.Config, db *sqlx.DB, logger *slog.Logger) (http.Handler, error) {
+	authService, err := newAuth(ctx, cfg, db, logger)
+	if err != nil {
+		return nil, err
+	}
+	metrics := prometheus.NewRegistry()
+	metrics.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewDBStatsCollector(db.DB, "tailor"),
+	)
+	return graph.NewHTTPHandler(graph.Options{
+		Auth:             authService,
+		Editor:           content.NewEditor(postgres.NewEditStore(db), time.Now),
+		Metrics:          metrics,
+		Logger:           logger,
+		Stores:           loaders.NewStores(db),
+		Loaders:          loaders.Config{Wait: cfg.LoaderWait, MaxBatch: cfg.LoaderMaxBatch},
+		PageSize:         relay.Limits{Default: cfg.PageSizeDefault, Max: cfg.PageSizeMax},
+		MaxComplexity:    cfg.MaxComplexity,
+		MaxBodyBytes:     cfg.MaxBodyBytes,
+		Timeout:          cfg.RequestTimeout,
+		QueryCacheSize:   cfg.QueryCacheSize,
+		ReportStatements: cfg.ReportStatements,
+		Ready:            db.PingContext,
+	}), nil
+}
+
+// newAuth builds the identity service with the configured signing keys, or with the
+// development key kept in the database when none is configured.
+func newAuth(ctx context.Context, cfg config.Config, db *sqlx.DB, logger *slog.Logger) (*auth.Service, error) {
+	accounts := postgres.NewAccountStore(db)
+	var current auth.Key
+	if cfg.SigningKey != "" {
+		k, err := auth.ParseKey(cfg.SigningKey)
+		if err != nil {
+			return nil, fmt.Errorf("TAILOR_TOKEN_SIGNING_KEY: %w", err)
+		}
+		current = k
+	} else {
+		k, created, err := accounts.DevelopmentSigningKey(ctx, func() (auth.Key, error) {
+			return auth.NewKey("dev-" + time.Now().UTC().Format("20060102"))
+		})
+		if err != nil {
+			return nil, err
+		}
+		current = k
+		if created {
+			logger.Warn("TAILOR_TOKEN_SIGNING_KEY is not set: generated a development signing key and stored it in the database; set a key of your own in production", "kid", k.ID)
+		} else {
+			logger.Warn("TAILOR_TOKEN_SIGNING_KEY is not set: signing with the development key stored in the database", "kid", k.ID)
+		}
+	}
+	var previous []auth.Key
+	for _, s := range strings.Split(cfg.PreviousKeys, ",") {
+		if strings.TrimSpace(s) == "" {
+			continue
+		}
+		k, err := auth.ParseKey(s)
+		if err != nil {
+			return nil, fmt.Errorf("TAILOR_TOKEN_PREVIOUS_KEYS: %w", err)
+		}
+		previous = append(previous, k)
+	}
+	return auth.NewService(accounts, auth.NewTokens(current, previous, cfg.TokenTTL, time.Now), logger)
+}
+
+// publishScheduled publishes scheduled content as its time comes, until ctx ends.
+func publishScheduled(ctx context.Context, store *postgres.EditStore, every time.Duration, logger *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			n, err := store.PublishDue(ctx)
+			switch {
+			case err != nil && ctx.Err() == nil:
+				logger.Error("publishing scheduled content failed", "err", err)
+			case n > 0:
+				logger.Info("published scheduled content", "count", n)
+			}
+		}
+	}
+}
+
+// serveDebug serves Go's profiles on their own listener, away from the public port.
+func serveDebug(addr string, logger *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("debug listener: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	logger.Info("serving profiles", "pprof", "http://"+ln.Addr().String()+"/debug/pprof/")
+	return func() { srv.Close() }, nil
+}

@@ -1,0 +1,195 @@
+package graph_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/tailorhq/tailor/graph"
+	"github.com/tailorhq/tailor/internal/auth"
+	"github.com/tailorhq/tailor/internal/content"
+	"github.com/tailorhq/tailor/internal/loaders"
+	"github.com/tailorhq/tailor/internal/pgtest"
+	"github.com/tailorhq/tailor/internal/postgres"
+	"github.com/tailorhq/tailor/internal/relay"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// env is the package's server over its own database, loaded with testdata/fixture.sql.
+type env struct {
+	server *httptest.Server
+	db     *pgtest.Database
+}
+
+var testEnv env
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	code, err := runTests(m)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Exit(code)
+}
+
+func runTests(m *testing.M) (int, error) {
+	ctx := context.Background()
+	db, err := pgtest.New(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	fixture, err := os.ReadFile("../testdata/fixture.sql")
+	if err != nil {
+		return 0, err
+	}
+	if _, err := db.DB.ExecContext(ctx, string(fixture)); err != nil {
+		return 0, fmt.Errorf("load fixture: %w", err)
+	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	authService, err := auth.NewService(postgres.NewAccountStore(db.DB), testTokens(time.Now), logger)
+	if err != nil {
+		return 0, err
+	}
+	testEnv = env{db: db, server: httptest.NewServer(graph.NewHTTPHandler(graph.Options{
+		Logger: logger,
+		Auth:   authService,
+		Editor: content.NewEditor(postgres.NewEditStore(db.DB), time.Now),
+		Stores: loaders.NewStores(db.DB),
+		// A batch window wide enough that scheduling noise on a busy machine never splits one
+		// level of a query into two batches: the tests count statements, not milliseconds.
+		Loaders:          loaders.Config{Wait: 10 * time.Millisecond, MaxBatch: 1000},
+		PageSize:         relay.Limits{Default: 20, Max: 100},
+		MaxComplexity:    20000,
+		MaxBodyBytes:     64 << 10,
+		Timeout:          10 * time.Second,
+		QueryCacheSize:   100,
+		ReportStatements: true,
+		Ready:            db.DB.PingContext,
+	}))}
+	defer testEnv.server.Close()
+	return m.Run(), nil
+}
+
+// testKey signs the tests' access tokens; previousTestKey is a rotated-out key that still verifies.
+var (
+	testKey         = auth.Key{ID: "test-2026", Secret: []byte("0123456789abcdef0123456789abcdef-current")}
+	previousTestKey = auth.Key{ID: "test-2025", Secret: []byte("0123456789abcdef0123456789abcdef-previous")}
+)
+
+func testTokens(now func() time.Time) *auth.Tokens {
+	return auth.NewTokens(testKey, []auth.Key{previousTestKey}, time.Hour, now)
+}
+
+// response is a GraphQL response as a client sees it.
+type response struct {
+	Data   json.RawMessage `json:"data"`
+	Errors []struct {
+		Message    string         `json:"message"`
+		Path       []any          `json:"path"`
+		Extensions map[string]any `json:"extensions"`
+	} `json:"errors"`
+	status     int
+	statements int
+}
+
+// post sends a GraphQL request through the real HTTP server.
+func post(t *testing.T, query string, vars map[string]any) response {
+	t.Helper()
+	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return send(t, http.MethodPost, "/graphql", "application/json", body)
+}
+
+func send(t *testing.T, method, path, contentType string, body []byte) response {
+	t.Helper()
+	req, err := http.NewRequest(method, testEnv.server.URL+path, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r response
+	if err := json.Unmarshal(raw, &r); err != nil {
+		t.Fatalf("response is not JSON (status %d): %s", res.StatusCode, raw)
+	}
+	r.status = res.StatusCode
+	if h := res.Header.Get(graph.StatementsHeader); h != "" {
+		r.statements, _ = strconv.Atoi(h)
+	}
+	return r
+}
+
+// ok fails the test unless r has data and no errors, and decodes the data into v.
+func (r response) ok(t *testing.T, v any) {
+	t.Helper()
+	if len(r.Errors) > 0 {
+		t.Fatalf("unexpected errors: %+v", r.Errors)
+	}
+	if err := json.Unmarshal(r.Data, v); err != nil {
+		t.Fatalf("decode data: %v: %s", err, r.Data)
+	}
+}
+
+// failsWith fails the test unless r's first error has the given code and message.
+func (r response) failsWith(t *testing.T, code, message string) {
+	t.Helper()
+	if len(r.Errors) == 0 {
+		t.Fatalf("expected a %s error, got data %s", code, r.Data)
+	}
+	e := r.Errors[0]
+	if e.Extensions["code"] != code || e.Message != message {
+		t.Fatalf("got error %q (code %v), want %q (code %s)", e.Message, e.Extensions["code"], message, code)
+	}
+}
+
+// golden compares got with testdata/<name>.golden.json, rewriting it under -update.
+func golden(t *testing.T, name string, got json.RawMessage) {
+	t.Helper()
+	var pretty bytes.Buffer
+	if err := json.Indent(&pretty, got, "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	pretty.WriteByte('\n')
+	path := "testdata/" + name + ".golden.json"
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, pretty.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if !bytes.Equal(want, pretty.Bytes()) {
+		t.Errorf("response differs from %s (run with -update to accept):\n%s", path, pretty.String())
+	}
+}

@@ -1,0 +1,39 @@
+// Package model holds the GraphQL-only types: connections, edges and the types gqlgen generates.
+package model
+
+import (
+	"context"
+
+	"github.com/tailorhq/tailor/internal/content"
+	"github.com/tailorhq/tailor/internal/relay"
+)
+
+// ContentConnection is a page of content items.
+type ContentConnection struct {
+	Edges    []*ContentEdge
+	PageInfo *relay.PageInfo
+	// Count computes the size of the whole list; it runs only when totalCount is selected.
+	Count func(ctx context.Context) (int, error)
+}
+
+// ContentEdge is one content item in a page, with its cursor.
+type ContentEdge struct {
+	Cursor string
+	Node   *content.Content
+}
+
+// TopicConnection is a page of topics.
+type TopicConnection struct {
+	Edges    []*TopicEdge
+	PageInfo *relay.PageInfo
+	Count    func(ctx context.Context) (int, error)
+}
+
+// TopicEdge is one topic in a page, with its cursor.
+type TopicEdge struct {
+	Cursor string
+	Node   *content.Topic
+}
+
+// Node is any object with a global ID: *user.User, *content.Content or *content.Topic.
+type Node interface{}

@@ -1,0 +1,148 @@
+// Package config reads Tailor's settings from environment variables. Every setting has a
+// default that works on a developer's machine; the README lists them all.
+package config
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// Config is every setting of the tailor binary.
+type Config struct {
+	DatabaseURL      string
+	Addr             string
+	LogLevel         string
+	LogFormat        string
+	DBMaxConns       int
+	AutoMigrate      bool
+	PageSizeDefault  int
+	PageSizeMax      int
+	MaxComplexity    int
+	MaxBodyBytes     int64
+	RequestTimeout   time.Duration
+	ShutdownTimeout  time.Duration
+	QueryCacheSize   int
+	LoaderWait       time.Duration
+	LoaderMaxBatch   int
+	ReportStatements bool
+	DebugAddr        string
+	SigningKey       string
+	PreviousKeys     string
+	TokenTTL         time.Duration
+	PublishInterval  time.Duration
+}
+
+// Setting documents one environment variable.
+type Setting struct {
+	Name, Default, Description string
+}
+
+// Settings lists every environment variable with its default, in README order.
+func Settings() []Setting {
+	return []Setting{
+		{"DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tailor?sslmode=disable", "PostgreSQL connection URL."},
+		{"TAILOR_ADDR", "127.0.0.1:8080", "Address the HTTP server listens on."},
+		{"TAILOR_LOG_LEVEL", "info", "Log level: debug, info, warn or error."},
+		{"TAILOR_LOG_FORMAT", "text", "Log format: text or json."},
+		{"TAILOR_DB_MAX_CONNS", "20", "Maximum open database connections per process."},
+		{"TAILOR_AUTO_MIGRATE", "true", "Apply pending migrations when serve starts."},
+		{"TAILOR_PAGE_SIZE_DEFAULT", "20", "Page size of a connection when first/last is omitted."},
+		{"TAILOR_PAGE_SIZE_MAX", "100", "Largest first/last a client may ask for."},
+		{"TAILOR_MAX_COMPLEXITY", "20000", "Operations scoring higher are refused with QUERY_TOO_COMPLEX (a connection multiplies its selection by its page size)."},
+		{"TAILOR_MAX_BODY_BYTES", "1048576", "Largest accepted request body."},
+		{"TAILOR_REQUEST_TIMEOUT", "15s", "Longest time one GraphQL request may run."},
+		{"TAILOR_SHUTDOWN_TIMEOUT", "15s", "How long shutdown waits for requests in flight."},
+		{"TAILOR_QUERY_CACHE_SIZE", "1000", "Parsed and validated queries kept in memory (and persisted queries)."},
+		{"TAILOR_LOADER_WAIT", "1ms", "How long a dataloader batch waits for more keys."},
+		{"TAILOR_LOADER_MAX_BATCH", "1000", "A dataloader batch runs at once when it holds this many keys."},
+		{"TAILOR_REPORT_SQL_STATEMENTS", "false", "Add a Tailor-Sql-Statements header with the request's SQL statement count."},
+		{"TAILOR_DEBUG_ADDR", "", "When set, serve Go's pprof profiles at /debug/pprof/ on this address (keep it private)."},
+		{"TAILOR_TOKEN_SIGNING_KEY", "", "Key that signs access tokens, as `<key id>:<base64 secret of 32+ bytes>`. When unset, a development key is generated once, stored in the database and logged as such."},
+		{"TAILOR_TOKEN_PREVIOUS_KEYS", "", "Comma-separated earlier signing keys (same form) whose tokens keep verifying during a rotation."},
+		{"TAILOR_TOKEN_TTL", "24h", "How long an access token lives."},
+		{"TAILOR_PUBLISH_INTERVAL", "15s", "How often scheduled content whose time has come is published."},
+	}
+}
+
+// Load reads the configuration through getenv.
+func Load(getenv func(string) string) (Config, error) {
+	get := func(name string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		for _, s := range Settings() {
+			if s.Name == name {
+				return s.Default
+			}
+		}
+		return ""
+	}
+	p := parser{get: get}
+	c := Config{
+		DatabaseURL:      get("DATABASE_URL"),
+		Addr:             get("TAILOR_ADDR"),
+		LogLevel:         get("TAILOR_LOG_LEVEL"),
+		LogFormat:        get("TAILOR_LOG_FORMAT"),
+		DBMaxConns:       p.int("TAILOR_DB_MAX_CONNS"),
+		AutoMigrate:      p.bool("TAILOR_AUTO_MIGRATE"),
+		PageSizeDefault:  p.int("TAILOR_PAGE_SIZE_DEFAULT"),
+		PageSizeMax:      p.int("TAILOR_PAGE_SIZE_MAX"),
+		MaxComplexity:    p.int("TAILOR_MAX_COMPLEXITY"),
+		MaxBodyBytes:     int64(p.int("TAILOR_MAX_BODY_BYTES")),
+		RequestTimeout:   p.duration("TAILOR_REQUEST_TIMEOUT"),
+		ShutdownTimeout:  p.duration("TAILOR_SHUTDOWN_TIMEOUT"),
+		QueryCacheSize:   p.int("TAILOR_QUERY_CACHE_SIZE"),
+		LoaderWait:       p.duration("TAILOR_LOADER_WAIT"),
+		LoaderMaxBatch:   p.int("TAILOR_LOADER_MAX_BATCH"),
+		ReportStatements: p.bool("TAILOR_REPORT_SQL_STATEMENTS"),
+		DebugAddr:        get("TAILOR_DEBUG_ADDR"),
+		SigningKey:       get("TAILOR_TOKEN_SIGNING_KEY"),
+		PreviousKeys:     get("TAILOR_TOKEN_PREVIOUS_KEYS"),
+		TokenTTL:         p.duration("TAILOR_TOKEN_TTL"),
+		PublishInterval:  p.duration("TAILOR_PUBLISH_INTERVAL"),
+	}
+	if p.err != nil {
+		return Config{}, p.err
+	}
+	if c.PageSizeDefault < 1 || c.PageSizeMax < c.PageSizeDefault {
+		return Config{}, fmt.Errorf("config: TAILOR_PAGE_SIZE_DEFAULT must be between 1 and TAILOR_PAGE_SIZE_MAX")
+	}
+	if c.DBMaxConns < 1 || c.QueryCacheSize < 1 || c.MaxBodyBytes < 1 || c.MaxComplexity < 1 {
+		return Config{}, fmt.Errorf("config: TAILOR_DB_MAX_CONNS, TAILOR_QUERY_CACHE_SIZE, TAILOR_MAX_BODY_BYTES and TAILOR_MAX_COMPLEXITY must be positive")
+	}
+	return c, nil
+}
+
+// parser converts settings, keeping the first error.
+type parser struct {
+	get func(string) string
+	err error
+}
+
+func (p *parser) int(name string) int {
+	n, err := strconv.Atoi(p.get(name))
+	if err != nil && p.err == nil {
+		p.err = fmt.Errorf("config: %s must be a whole number: %w", name, err)
+	}
+	return n
+}
+
+func (p *parser) bool(name string) bool {
+	b, err := strconv.ParseBool(p.get(name))
+	if err != nil && p.err == nil {
+		p.err = fmt.Errorf("config: %s must be true or false: %w", name, err)
+	}
+	return b
+}
+
+func (p *parser) duration(name string) time.Duration {
+	d, err := time.ParseDuration(p.get(name))
+	if err == nil && d <= 0 {
+		err = fmt.Errorf("must be positive")
+	}
+	if err != nil && p.err == nil {
+		p.err = fmt.Errorf("config: %s must be a duration such as 1s or 250ms: %w", name, err)
+	}
+	return d
+}

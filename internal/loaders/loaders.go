@@ -1,0 +1,242 @@
+// Package loaders batches the database reads of one GraphQL operation: every relation a
+// resolver follows goes through a loader here, so an operation runs one statement per level
+// of its query, however many items each level returns.
+package loaders
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/graph-gophers/dataloader/v7"
+	"github.com/jmoiron/sqlx"
+
+	"github.com/tailorhq/tailor/internal/access"
+	"github.com/tailorhq/tailor/internal/auth"
+	"github.com/tailorhq/tailor/internal/content"
+	"github.com/tailorhq/tailor/internal/postgres"
+	"github.com/tailorhq/tailor/internal/relay"
+	"github.com/tailorhq/tailor/internal/user"
+)
+
+// Stores are the batch reads the loaders are built on.
+type Stores struct {
+	Users        *postgres.UserStore
+	Topics       *postgres.TopicStore
+	Contents     *postgres.ContentStore
+	Interactions *postgres.InteractionStore
+	Accounts     *postgres.AccountStore
+}
+
+// NewStores returns the stores over db.
+func NewStores(db *sqlx.DB) Stores {
+	return Stores{
+		Users:        postgres.NewUserStore(db),
+		Topics:       postgres.NewTopicStore(db),
+		Contents:     postgres.NewContentStore(db),
+		Interactions: postgres.NewInteractionStore(db),
+		Accounts:     postgres.NewAccountStore(db),
+	}
+}
+
+// Config tunes the loaders.
+type Config struct {
+	// Wait is how long a batch stays open for more keys after the first one arrives.
+	Wait time.Duration
+	// MaxBatch closes a batch early once it holds this many keys.
+	MaxBatch int
+}
+
+// ContentKey asks for one content item, with or without its body.
+type ContentKey struct {
+	ID       int64
+	WithBody bool
+}
+
+// ChildPage asks for one page of the content under a parent (an author or a topic).
+type ChildPage struct {
+	ParentID int64
+	Order    content.Order
+	Limit    int
+	Backward bool
+	// HasCursor tells whether CursorKey and CursorID hold a position.
+	HasCursor bool
+	CursorKey string
+	CursorID  int64
+	WithBody  bool
+}
+
+// NewChildPage builds the key for one parent's page.
+func NewChildPage(parentID int64, o content.Order, p relay.Page, withBody bool) ChildPage {
+	k := ChildPage{ParentID: parentID, Order: o, Limit: p.Limit, Backward: p.Backward, WithBody: withBody}
+	if p.Cursor != nil {
+		k.HasCursor, k.CursorKey, k.CursorID = true, p.Cursor.Key, p.Cursor.ID
+	}
+	return k
+}
+
+func (k ChildPage) page() relay.Page {
+	p := relay.Page{Limit: k.Limit, Backward: k.Backward}
+	if k.HasCursor {
+		p.Cursor = &relay.Cursor{Order: postgres.ContentOrderName(k.Order), Key: k.CursorKey, ID: k.CursorID}
+	}
+	return p
+}
+
+// withoutParent is the part of a key shared by all the parents one statement can serve.
+func (k ChildPage) withoutParent() ChildPage {
+	k.ParentID = 0
+	return k
+}
+
+// Loaders are one operation's loaders. They cache for the life of the operation only.
+type Loaders struct {
+	UserByID             *dataloader.Loader[int64, *user.User]
+	PreferencesByUserID  *dataloader.Loader[int64, *user.Preferences]
+	TopicByID            *dataloader.Loader[int64, *content.Topic]
+	ContentByID          *dataloader.Loader[ContentKey, *content.Content]
+	TopicsByContentID    *dataloader.Loader[int64, []*content.Topic]
+	ContentsByAuthor     *dataloader.Loader[ChildPage, postgres.ContentList]
+	ContentsByTopic      *dataloader.Loader[ChildPage, postgres.ContentList]
+	ContentCountByAuthor *dataloader.Loader[int64, int]
+	ContentCountByTopic  *dataloader.Loader[int64, int]
+	APIKeysByUserID      *dataloader.Loader[int64, []*auth.APIKey]
+	// ViewerStateByContentID answers for the operation's viewer; it is nil for anonymous viewers.
+	ViewerStateByContentID *dataloader.Loader[int64, *postgres.ViewerState]
+}
+
+// New builds the loaders for one operation run by viewer v.
+func New(s Stores, cfg Config, v access.Viewer) *Loaders {
+	l := &Loaders{
+		UserByID:            newLoader(cfg, byID(s.Users.ByIDs)),
+		PreferencesByUserID: newLoader(cfg, byID(s.Users.PreferencesByUserIDs)),
+		TopicByID:           newLoader(cfg, byID(s.Topics.ByIDs)),
+		ContentByID: newLoader(cfg, grouped(
+			func(k ContentKey) (bool, int64) { return k.WithBody, k.ID },
+			func(ctx context.Context, withBody bool, ids []int64) ([]*content.Content, error) {
+				return s.Contents.ByIDs(ctx, v, ids, withBody)
+			})),
+		TopicsByContentID:    newLoader(cfg, byID(s.Topics.ByContentIDs)),
+		ContentsByAuthor:     newLoader(cfg, childPages(s.Contents, postgres.ParentAuthor, v)),
+		ContentsByTopic:      newLoader(cfg, childPages(s.Contents, postgres.ParentTopic, v)),
+		ContentCountByAuthor: newLoader(cfg, byID(countByParents(s.Contents, postgres.ParentAuthor, v))),
+		ContentCountByTopic:  newLoader(cfg, byID(countByParents(s.Contents, postgres.ParentTopic, v))),
+		APIKeysByUserID:      newLoader(cfg, byID(s.Accounts.APIKeysByUserIDs)),
+	}
+	if !v.Anonymous() {
+		l.ViewerStateByContentID = newLoader(cfg, byID(func(ctx context.Context, ids []int64) ([]*postgres.ViewerState, error) {
+			return s.Interactions.ViewerStates(ctx, v.UserID, ids)
+		}))
+	}
+	return l
+}
+
+func newLoader[K comparable, V any](cfg Config, fn dataloader.BatchFunc[K, V]) *dataloader.Loader[K, V] {
+	opts := []dataloader.Option[K, V]{dataloader.WithWait[K, V](cfg.Wait)}
+	if cfg.MaxBatch > 0 {
+		opts = append(opts, dataloader.WithBatchCapacity[K, V](cfg.MaxBatch))
+	}
+	return dataloader.NewBatchedLoader(fn, opts...)
+}
+
+// byID adapts a store read that answers in key order into a batch function.
+func byID[V any](fetch func(context.Context, []int64) ([]V, error)) dataloader.BatchFunc[int64, V] {
+	return func(ctx context.Context, ids []int64) []*dataloader.Result[V] {
+		values, err := fetch(ctx, ids)
+		return results(len(ids), values, err)
+	}
+}
+
+// grouped runs one read per group of keys that share everything but their ID, and places
+// every answer back at its key's position.
+func grouped[K comparable, G comparable, V any](split func(K) (G, int64), fetch func(context.Context, G, []int64) ([]V, error)) dataloader.BatchFunc[K, V] {
+	return func(ctx context.Context, keys []K) []*dataloader.Result[V] {
+		type member struct {
+			ids       []int64
+			positions []int
+		}
+		groups := make(map[G]*member)
+		var order []G
+		for i, k := range keys {
+			g, id := split(k)
+			m, ok := groups[g]
+			if !ok {
+				m = &member{}
+				groups[g] = m
+				order = append(order, g)
+			}
+			m.ids = append(m.ids, id)
+			m.positions = append(m.positions, i)
+		}
+		out := make([]*dataloader.Result[V], len(keys))
+		for _, g := range order {
+			m := groups[g]
+			values, err := fetch(ctx, g, m.ids)
+			for j, r := range results(len(m.ids), values, err) {
+				out[m.positions[j]] = r
+			}
+		}
+		return out
+	}
+}
+
+func childPages(s *postgres.ContentStore, parent postgres.Parent, v access.Viewer) dataloader.BatchFunc[ChildPage, postgres.ContentList] {
+	return grouped(
+		func(k ChildPage) (ChildPage, int64) { return k.withoutParent(), k.ParentID },
+		func(ctx context.Context, k ChildPage, ids []int64) ([]postgres.ContentList, error) {
+			return s.ListByParents(ctx, parent, ids, postgres.ContentListQuery{
+				Viewer: v, Order: k.Order, Page: k.page(), WithBody: k.WithBody,
+			})
+		})
+}
+
+func countByParents(s *postgres.ContentStore, parent postgres.Parent, v access.Viewer) func(context.Context, []int64) ([]int, error) {
+	return func(ctx context.Context, ids []int64) ([]int, error) {
+		return s.CountByParents(ctx, parent, ids, v)
+	}
+}
+
+// results turns a read's answer into one result per key. A failed read fails every key; a
+// read that answered the wrong number of values is a bug reported on every key.
+func results[V any](n int, values []V, err error) []*dataloader.Result[V] {
+	out := make([]*dataloader.Result[V], n)
+	for i := range out {
+		switch {
+		case err != nil:
+			out[i] = &dataloader.Result[V]{Error: err}
+		case len(values) != n:
+			out[i] = &dataloader.Result[V]{Error: errWrongLength}
+		default:
+			out[i] = &dataloader.Result[V]{Data: values[i]}
+		}
+	}
+	return out
+}
+
+type loaderError string
+
+func (e loaderError) Error() string { return string(e) }
+
+const errWrongLength = loaderError("loaders: a batch read answered the wrong number of keys")
+
+type ctxKey struct{}
+
+// For returns the loaders of the operation ctx belongs to.
+func For(ctx context.Context) *Loaders {
+	l, _ := ctx.Value(ctxKey{}).(*Loaders)
+	return l
+}
+
+// With returns a context that carries l.
+func With(ctx context.Context, l *Loaders) context.Context {
+	return context.WithValue(ctx, ctxKey{}, l)
+}
+
+// Middleware gives every request its own loaders, built for the request's viewer. It must run
+// after the middleware that identifies the viewer.
+func Middleware(s Stores, cfg Config, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		next.ServeHTTP(w, r.WithContext(With(ctx, New(s, cfg, access.ViewerFrom(ctx)))))
+	})
+}

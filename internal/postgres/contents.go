@@ -1,0 +1,292 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/tailorhq/tailor/internal/access"
+	"github.com/tailorhq/tailor/internal/apperr"
+	"github.com/tailorhq/tailor/internal/content"
+	"github.com/tailorhq/tailor/internal/relay"
+)
+
+// ContentStore reads content items, always through the viewer's visibility rules: an item a
+// viewer may not see is never returned, counted or told apart from a missing one.
+type ContentStore struct{ db *sqlx.DB }
+
+// NewContentStore returns a ContentStore over db.
+func NewContentStore(db *sqlx.DB) *ContentStore { return &ContentStore{db: db} }
+
+const contentColumns = `c.id, c.slug, c.author_id, c.title, c.summary, c.kind, c.language, c.status,
+	c.visibility, c.published_at, c.created_at, c.updated_at, c.sorted_at`
+
+func columns(withBody bool) string {
+	if withBody {
+		return contentColumns + ", c.body"
+	}
+	return contentColumns + ", NULL::text AS body"
+}
+
+// visibleTo adds the conditions under which v may see a content item.
+func visibleTo(q *query, v access.Viewer) {
+	v = v.ForContent()
+	switch {
+	case v.SeesEverything():
+		q.and("c.deleted_at IS NULL")
+	case v.Anonymous():
+		q.and("c.deleted_at IS NULL AND c.status = 'published' AND c.visibility <> 'private'")
+	default:
+		q.and(fmt.Sprintf("c.deleted_at IS NULL AND ((c.status = 'published' AND c.visibility <> 'private') OR c.author_id = %s)", q.arg(v.UserID)))
+	}
+}
+
+func applyFilter(q *query, f content.Filter) {
+	if len(f.TopicIDs) > 0 {
+		q.and(fmt.Sprintf("EXISTS (SELECT 1 FROM content_topics ft WHERE ft.content_id = c.id AND ft.topic_id = ANY(%s))", q.arg(pq.Array(f.TopicIDs))))
+	}
+	if len(f.AuthorIDs) > 0 {
+		q.and(fmt.Sprintf("c.author_id = ANY(%s)", q.arg(pq.Array(f.AuthorIDs))))
+	}
+	if len(f.Kinds) > 0 {
+		q.and(fmt.Sprintf("c.kind = ANY(%s)", q.arg(pq.Array(f.Kinds))))
+	}
+	if len(f.Languages) > 0 {
+		q.and(fmt.Sprintf("c.language = ANY(%s)", q.arg(pq.Array(f.Languages))))
+	}
+	if len(f.Statuses) > 0 {
+		q.and(fmt.Sprintf("c.status = ANY(%s)", q.arg(pq.Array(f.Statuses))))
+	}
+}
+
+// orderKey returns the sort column of o.
+func orderKey(o content.Order) string {
+	if o.Field == content.OrderTitle {
+		return "c.title"
+	}
+	return "c.sorted_at"
+}
+
+// CursorOf returns the cursor of c in a list sorted by o.
+func CursorOf(c *content.Content, o content.Order) string {
+	key := c.SortedAt.UTC().Format(time.RFC3339Nano)
+	if o.Field == content.OrderTitle {
+		key = c.Title
+	}
+	return relay.Cursor{Order: ContentOrderName(o), Key: key, ID: c.ID}.Encode()
+}
+
+// ContentOrderName names a content ordering inside its cursors.
+func ContentOrderName(o content.Order) string { return "contents/" + o.Name() }
+
+// applyPage adds the keyset condition of p and returns the ORDER BY and LIMIT clauses.
+func applyPage(q *query, o content.Order, p relay.Page) (string, error) {
+	key := orderKey(o)
+	desc := o.Descending != p.Backward
+	dir, cmp := "ASC", ">"
+	if desc {
+		dir, cmp = "DESC", "<"
+	}
+	if p.Cursor != nil {
+		var keyArg any = p.Cursor.Key
+		if o.Field == content.OrderPublishedAt {
+			t, err := time.Parse(time.RFC3339Nano, p.Cursor.Key)
+			if err != nil {
+				field := "after"
+				if p.Backward {
+					field = "before"
+				}
+				return "", apperr.Invalid(field, "%s: the cursor is not valid; pass a cursor returned by this connection", field)
+			}
+			keyArg = t
+		}
+		q.and(fmt.Sprintf("(%s, c.id) %s (%s, %s)", key, cmp, q.arg(keyArg), q.arg(p.Cursor.ID)))
+	}
+	return fmt.Sprintf("ORDER BY %s %s, c.id %s LIMIT %d", key, dir, dir, p.Limit+1), nil
+}
+
+// ContentList is one page of content items in list order.
+type ContentList struct {
+	Items []*content.Content
+	// More reports whether the list goes on past this page in the direction of travel.
+	More bool
+}
+
+func newContentList(rows []*content.Content, p relay.Page) ContentList {
+	l := ContentList{Items: rows}
+	if len(rows) > p.Limit {
+		l.Items, l.More = rows[:p.Limit], true
+	}
+	if p.Backward {
+		slices.Reverse(l.Items)
+	}
+	return l
+}
+
+// ContentListQuery is what a content list asks for.
+type ContentListQuery struct {
+	Viewer   access.Viewer
+	Filter   content.Filter
+	Order    content.Order
+	Page     relay.Page
+	WithBody bool
+}
+
+// List returns one page of the content items that match lq.
+func (s *ContentStore) List(ctx context.Context, lq ContentListQuery) (ContentList, error) {
+	q := &query{}
+	visibleTo(q, lq.Viewer)
+	applyFilter(q, lq.Filter)
+	tail, err := applyPage(q, lq.Order, lq.Page)
+	if err != nil {
+		return ContentList{}, err
+	}
+	var rows []*content.Content
+	stmt := fmt.Sprintf("SELECT %s FROM contents c WHERE %s %s", columns(lq.WithBody), q.whereClause(), tail)
+	if err := s.db.SelectContext(ctx, &rows, stmt, q.args...); err != nil {
+		return ContentList{}, fmt.Errorf("list contents: %w", err)
+	}
+	return newContentList(rows, lq.Page), nil
+}
+
+// Count returns how many content items visible to v match f.
+func (s *ContentStore) Count(ctx context.Context, v access.Viewer, f content.Filter) (int, error) {
+	q := &query{}
+	visibleTo(q, v)
+	applyFilter(q, f)
+	var n int
+	if err := s.db.GetContext(ctx, &n, "SELECT count(*) FROM contents c WHERE "+q.whereClause(), q.args...); err != nil {
+		return 0, fmt.Errorf("count contents: %w", err)
+	}
+	return n, nil
+}
+
+// Parent names the relation a batched child list hangs from.
+type Parent int
+
+// The parents of content lists.
+const (
+	ParentAuthor Parent = iota + 1
+	ParentTopic
+)
+
+func parentCondition(p Parent) string {
+	if p == ParentTopic {
+		return "EXISTS (SELECT 1 FROM content_topics pt WHERE pt.content_id = c.id AND pt.topic_id = p.parent_id)"
+	}
+	return "c.author_id = p.parent_id"
+}
+
+// ListByParents returns one page of content for each parent ID, in the order of parentIDs,
+// with a single statement: a lateral subquery per parent walks that parent's index and stops
+// at the page size, instead of numbering every child row.
+func (s *ContentStore) ListByParents(ctx context.Context, parent Parent, parentIDs []int64, lq ContentListQuery) ([]ContentList, error) {
+	q := &query{}
+	ids := q.arg(pq.Array(parentIDs))
+	q.and(parentCondition(parent))
+	visibleTo(q, lq.Viewer)
+	applyFilter(q, lq.Filter)
+	tail, err := applyPage(q, lq.Order, lq.Page)
+	if err != nil {
+		return nil, err
+	}
+	stmt := fmt.Sprintf(`SELECT p.parent_id, x.* FROM unnest(%s::bigint[]) AS p(parent_id)
+		CROSS JOIN LATERAL (SELECT %s FROM contents c WHERE %s %s) x`,
+		ids, columns(lq.WithBody), q.whereClause(), tail)
+	var rows []struct {
+		ParentID int64 `db:"parent_id"`
+		content.Content
+	}
+	if err := s.db.SelectContext(ctx, &rows, stmt, q.args...); err != nil {
+		return nil, fmt.Errorf("list contents by parent: %w", err)
+	}
+	byParent := make(map[int64][]*content.Content, len(parentIDs))
+	for i := range rows {
+		byParent[rows[i].ParentID] = append(byParent[rows[i].ParentID], &rows[i].Content)
+	}
+	out := make([]ContentList, len(parentIDs))
+	for i, id := range parentIDs {
+		out[i] = newContentList(byParent[id], lq.Page)
+	}
+	return out, nil
+}
+
+// CountByParents returns, in the order of parentIDs, how many items visible to v each parent has.
+func (s *ContentStore) CountByParents(ctx context.Context, parent Parent, parentIDs []int64, v access.Viewer) ([]int, error) {
+	q := &query{}
+	ids := q.arg(pq.Array(parentIDs))
+	visibleTo(q, v)
+	var stmt string
+	if parent == ParentTopic {
+		stmt = fmt.Sprintf(`SELECT ct.topic_id AS parent_id, count(*) AS n FROM content_topics ct
+			JOIN contents c ON c.id = ct.content_id WHERE ct.topic_id = ANY(%s) AND %s GROUP BY ct.topic_id`, ids, q.whereClause())
+	} else {
+		stmt = fmt.Sprintf(`SELECT c.author_id AS parent_id, count(*) AS n FROM contents c
+			WHERE c.author_id = ANY(%s) AND %s GROUP BY c.author_id`, ids, q.whereClause())
+	}
+	var rows []struct {
+		ParentID int64 `db:"parent_id"`
+		N        int   `db:"n"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, stmt, q.args...); err != nil {
+		return nil, fmt.Errorf("count contents by parent: %w", err)
+	}
+	counts := make(map[int64]int, len(rows))
+	for _, r := range rows {
+		counts[r.ParentID] = r.N
+	}
+	out := make([]int, len(parentIDs))
+	for i, id := range parentIDs {
+		out[i] = counts[id]
+	}
+	return out, nil
+}
+
+// ByIDs returns the items with the given IDs in the order of ids; an item that does not exist
+// or that v may not see is nil.
+func (s *ContentStore) ByIDs(ctx context.Context, v access.Viewer, ids []int64, withBody bool) ([]*content.Content, error) {
+	q := &query{}
+	q.and("c.id = ANY(" + q.arg(pq.Array(ids)) + ")")
+	visibleTo(q, v)
+	var rows []*content.Content
+	stmt := fmt.Sprintf("SELECT %s FROM contents c WHERE %s", columns(withBody), q.whereClause())
+	if err := s.db.SelectContext(ctx, &rows, stmt, q.args...); err != nil {
+		return nil, fmt.Errorf("contents by id: %w", err)
+	}
+	return inKeyOrder(ids, rows, func(c *content.Content) int64 { return c.ID }), nil
+}
+
+// BySlug returns the item with the given slug, or nil when it does not exist or v may not see it.
+func (s *ContentStore) BySlug(ctx context.Context, v access.Viewer, slug string, withBody bool) (*content.Content, error) {
+	q := &query{}
+	q.and("c.slug = " + q.arg(slug))
+	visibleTo(q, v)
+	var c content.Content
+	stmt := fmt.Sprintf("SELECT %s FROM contents c WHERE %s", columns(withBody), q.whereClause())
+	if err := s.db.GetContext(ctx, &c, stmt, q.args...); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("content by slug: %w", err)
+	}
+	return &c, nil
+}
+
+// inKeyOrder places rows in the order of keys, leaving nil where a key has no row.
+func inKeyOrder[T any](keys []int64, rows []*T, id func(*T) int64) []*T {
+	byID := make(map[int64]*T, len(rows))
+	for _, r := range rows {
+		byID[id(r)] = r
+	}
+	out := make([]*T, len(keys))
+	for i, k := range keys {
+		out[i] = byID[k]
+	}
+	return out
+}

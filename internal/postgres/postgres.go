@@ -1,0 +1,172 @@
+// Package postgres stores Tailor's data in PostgreSQL with sqlx and lib/pq: connections,
+// embedded migrations and the batched reads the GraphQL layer relies on.
+package postgres
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Open connects to the database named by dsn. Every statement run with a context carrying a
+// StatementCounter is counted.
+func Open(ctx context.Context, dsn string, maxConns int) (*sqlx.DB, error) {
+	connector, err := pq.NewConnector(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	db := sqlx.NewDb(sql.OpenDB(countingConnector{connector}), "postgres")
+	db.SetMaxOpenConns(maxConns)
+	db.SetMaxIdleConns(maxConns)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pingCtx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	return db, nil
+}
+
+// EnsureDatabase creates the database named by dsn when it does not exist yet, connecting to
+// the server's maintenance database to do so. It reports whether it created one.
+func EnsureDatabase(ctx context.Context, dsn string) (bool, error) {
+	name, adminDSN, err := splitDatabase(dsn)
+	if err != nil {
+		return false, err
+	}
+	admin, err := sql.Open("postgres", adminDSN)
+	if err != nil {
+		return false, fmt.Errorf("ensure database: %w", err)
+	}
+	defer admin.Close()
+	var exists bool
+	if err := admin.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil {
+		return false, fmt.Errorf("ensure database: %w", err)
+	}
+	if exists {
+		return false, nil
+	}
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+pq.QuoteIdentifier(name)); err != nil {
+		var pqErr *pq.Error
+		if errors.As(err, &pqErr) && pqErr.Code == "42P04" { // created meanwhile by another process
+			return false, nil
+		}
+		return false, fmt.Errorf("ensure database: %w", err)
+	}
+	return true, nil
+}
+
+// splitDatabase returns the database name in a URL-style dsn and the same dsn pointed at the
+// server's "postgres" database.
+func splitDatabase(dsn string) (name, adminDSN string, err error) {
+	u, err := url.Parse(dsn)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return "", "", fmt.Errorf("DATABASE_URL must be a postgres:// URL")
+	}
+	name = strings.TrimPrefix(u.Path, "/")
+	if name == "" {
+		return "", "", fmt.Errorf("DATABASE_URL names no database")
+	}
+	u.Path = "/postgres"
+	return name, u.String(), nil
+}
+
+// Migrator applies the embedded schema migrations.
+type Migrator struct{ provider *goose.Provider }
+
+// NewMigrator prepares the embedded migrations for db. Concurrent migrators on one database
+// take turns through an advisory lock, so replicas may all migrate at start.
+func NewMigrator(db *sql.DB, logger *slog.Logger) (*Migrator, error) {
+	files, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	locker, err := lock.NewPostgresSessionLocker()
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db, files,
+		goose.WithSessionLocker(locker), goose.WithSlog(logger), goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	return &Migrator{provider: p}, nil
+}
+
+// Up applies every pending migration and returns how many it applied.
+func (m *Migrator) Up(ctx context.Context) (int, error) {
+	res, err := m.provider.Up(ctx)
+	if err != nil {
+		return len(res), fmt.Errorf("migrate up: %w", err)
+	}
+	return len(res), nil
+}
+
+// Down rolls back the most recent migration.
+func (m *Migrator) Down(ctx context.Context) error {
+	if _, err := m.provider.Down(ctx); err != nil {
+		return fmt.Errorf("migrate down: %w", err)
+	}
+	return nil
+}
+
+// MigrationState describes one migration and whether it is applied.
+type MigrationState struct {
+	Version   int64
+	Name      string
+	Applied   bool
+	AppliedAt time.Time
+}
+
+// Status lists every migration in order with its state.
+func (m *Migrator) Status(ctx context.Context) ([]MigrationState, error) {
+	list, err := m.provider.Status(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("migrate status: %w", err)
+	}
+	out := make([]MigrationState, 0, len(list))
+	for _, s := range list {
+		out = append(out, MigrationState{
+			Version:   s.Source.Version,
+			Name:      s.Source.Path,
+			Applied:   s.State == goose.StateApplied,
+			AppliedAt: s.AppliedAt,
+		})
+	}
+	return out, nil
+}
+
+// Version returns the newest applied migration's version.
+func (m *Migrator) Version(ctx context.Context) (int64, error) {
+	return m.provider.GetDBVersion(ctx)
+}
+
+// MigrationsDigest identifies the embedded migrations: it changes whenever one is added or edited.
+func MigrationsDigest() string {
+	h := sha256.New()
+	entries, _ := fs.ReadDir(migrationFiles, "migrations") // embedded: cannot fail
+	for _, e := range entries {
+		b, _ := migrationFiles.ReadFile("migrations/" + e.Name())
+		h.Write([]byte(e.Name()))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}

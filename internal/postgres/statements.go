@@ -1,0 +1,64 @@
+package postgres
+
+import (
+	"context"
+	"database/sql/driver"
+	"sync/atomic"
+)
+
+// StatementCounter counts the SQL statements sent to PostgreSQL on behalf of one context,
+// so tests and the benchmark can check that a request's statements grow with its depth only.
+type StatementCounter struct{ n atomic.Int64 }
+
+// Count returns the number of statements counted so far.
+func (c *StatementCounter) Count() int64 { return c.n.Load() }
+
+type counterKey struct{}
+
+// WithStatementCounter returns a context whose statements are counted by the returned counter.
+func WithStatementCounter(ctx context.Context) (context.Context, *StatementCounter) {
+	c := &StatementCounter{}
+	return context.WithValue(ctx, counterKey{}, c), c
+}
+
+func countStatement(ctx context.Context) {
+	if c, ok := ctx.Value(counterKey{}).(*StatementCounter); ok {
+		c.n.Add(1)
+	}
+}
+
+// countingConnector wraps the lib/pq connector so every statement run with a context is counted.
+type countingConnector struct{ driver.Connector }
+
+func (c countingConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.Connector.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &countingConn{pqConn: conn.(pqConn)}, nil
+}
+
+// pqConn is the set of optional driver interfaces lib/pq's connection implements.
+type pqConn interface {
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.ExecerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+
+type countingConn struct{ pqConn }
+
+func (c *countingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	countStatement(ctx)
+	return c.pqConn.QueryContext(ctx, query, args)
+}
+
+func (c *countingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	countStatement(ctx)
+	return c.pqConn.ExecContext(ctx, query, args)
+}
