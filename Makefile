@@ -30,3 +30,14 @@ lint:
 ## test: the whole suite (needs PostgreSQL; see TAILOR_TEST_DATABASE_URL in the README)
 test: lint check-generated
 	$(GO) test -count=1 ./...
+
+.PHONY: bench bench-smoke
+
+## bench: the HTTP benchmark at the standard scale (seeds tailor_bench the first time); results go to bench/results/
+bench:
+	$(GO) run ./bench
+
+## bench-smoke: the benchmark at the tiny scale, about 1s per step, results in a temporary directory (fails on errors, never on timing)
+bench-smoke:
+	@dir=$$(mktemp -d) && trap 'rm -rf "$$dir"' EXIT && \
+		$(GO) run ./bench -scale tiny -duration 1s -warmup 200ms -out "$$dir"

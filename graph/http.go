@@ -120,7 +120,7 @@ func NewGraphQLHandler(o Options) http.Handler {
 	srv.SetRecoverFunc(recoverer(o.Logger))
 
 	var h http.Handler = loaders.Middleware(o.Stores, o.Loaders, srv)
-	h = authenticate(o.Auth, h)
+	h = authenticate(o.Auth, o.Logger, h)
 	if o.ReportStatements {
 		h = countStatements(h)
 	}
@@ -224,12 +224,13 @@ func writeError(w http.ResponseWriter, status int, code apperr.Code, message str
 
 // authenticate puts the request's viewer in its context, refusing credentials that prove
 // nothing with 401 and UNAUTHENTICATED.
-func authenticate(a *auth.Service, next http.Handler) http.Handler {
+func authenticate(a *auth.Service, logger *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v, err := a.Authenticate(r.Context(), r.Header.Get("Authorization"))
 		if err != nil {
 			status, code, message := http.StatusUnauthorized, apperr.Unauthenticated, err.Error()
 			if apperr.CodeOf(err) != apperr.Unauthenticated {
+				logger.ErrorContext(r.Context(), "authentication failed", "err", err)
 				status, code, message = http.StatusInternalServerError, apperr.Internal, internalMessage
 			}
 			w.Header().Set("WWW-Authenticate", `Bearer realm="tailor"`)

@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -30,6 +31,26 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 type env struct {
 	server *httptest.Server
 	db     *pgtest.Database
+	// logs holds everything the server logged.
+	logs *syncBuffer
+}
+
+// syncBuffer is a buffer the server's goroutines may log into while a test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 var testEnv env
@@ -58,12 +79,13 @@ func runTests(m *testing.M) (int, error) {
 	if _, err := db.DB.ExecContext(ctx, string(fixture)); err != nil {
 		return 0, fmt.Errorf("load fixture: %w", err)
 	}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	logs := &syncBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	authService, err := auth.NewService(postgres.NewAccountStore(db.DB), testTokens(time.Now), logger)
 	if err != nil {
 		return 0, err
 	}
-	testEnv = env{db: db, server: httptest.NewServer(graph.NewHTTPHandler(graph.Options{
+	testEnv = env{db: db, logs: logs, server: httptest.NewServer(graph.NewHTTPHandler(graph.Options{
 		Logger: logger,
 		Auth:   authService,
 		Editor: content.NewEditor(postgres.NewEditStore(db.DB), time.Now),
@@ -108,14 +130,29 @@ type response struct {
 // post sends a GraphQL request through the real HTTP server.
 func post(t *testing.T, query string, vars map[string]any) response {
 	t.Helper()
+	return postAs(t, "", query, vars)
+}
+
+// postAs sends a GraphQL request with the given bearer credential (none when empty).
+func postAs(t *testing.T, credential, query string, vars map[string]any) response {
+	t.Helper()
 	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return send(t, http.MethodPost, "/graphql", "application/json", body)
+	header := ""
+	if credential != "" {
+		header = "Bearer " + credential
+	}
+	return sendWith(t, http.MethodPost, "/graphql", "application/json", header, body)
 }
 
 func send(t *testing.T, method, path, contentType string, body []byte) response {
+	t.Helper()
+	return sendWith(t, method, path, contentType, "", body)
+}
+
+func sendWith(t *testing.T, method, path, contentType, authorization string, body []byte) response {
 	t.Helper()
 	req, err := http.NewRequest(method, testEnv.server.URL+path, bytes.NewReader(body))
 	if err != nil {
@@ -123,6 +160,9 @@ func send(t *testing.T, method, path, contentType string, body []byte) response 
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
+	}
+	if authorization != "" {
+		req.Header.Set("Authorization", authorization)
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -193,3 +233,6 @@ func golden(t *testing.T, name string, got json.RawMessage) {
 		t.Errorf("response differs from %s (run with -update to accept):\n%s", path, pretty.String())
 	}
 }
+
+// nowFunc is the clock tokens are issued with.
+func nowFunc() func() time.Time { return time.Now }

@@ -5,7 +5,8 @@ INSERT INTO users (handle, email, display_name, role, is_demo) VALUES
     ('carol', 'carol@example.com', 'Carol Reader', 'reader', true),
     ('erin', 'erin@example.com', 'Erin Editor', 'editor', true),
     ('mia', 'mia@example.com', 'Mia Member', 'member', true),
-    ('dora', 'dora@example.com', 'Dora Drafter', 'author', true);
+    ('dora', 'dora@example.com', 'Dora Drafter', 'author', true),
+    ('adam', 'adam@example.com', 'Adam Admin', 'admin', true);
 
 INSERT INTO topics (slug, name, description) VALUES
     ('go', 'Go', 'The Go programming language.'),

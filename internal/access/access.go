@@ -5,6 +5,7 @@ package access
 import (
 	"context"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/tailorhq/tailor/internal/user"
@@ -76,13 +77,34 @@ func (v Viewer) Owns(userID int64) bool { return !v.Anonymous() && v.UserID == u
 
 type viewerKey struct{}
 
+// session holds a request's viewer; signing in during the request replaces it.
+type session struct {
+	mu sync.RWMutex
+	v  Viewer
+}
+
 // WithViewer returns a context that carries v.
 func WithViewer(ctx context.Context, v Viewer) context.Context {
-	return context.WithValue(ctx, viewerKey{}, v)
+	return context.WithValue(ctx, viewerKey{}, &session{v: v})
 }
 
 // ViewerFrom returns the viewer carried by ctx, or the anonymous viewer.
 func ViewerFrom(ctx context.Context) Viewer {
-	v, _ := ctx.Value(viewerKey{}).(Viewer)
-	return v
+	s, ok := ctx.Value(viewerKey{}).(*session)
+	if !ok {
+		return Viewer{}
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.v
+}
+
+// SignedIn makes v the viewer for the rest of the request ctx belongs to, so the payload of a
+// sign-up or log-in is read as the account that just signed in.
+func SignedIn(ctx context.Context, v Viewer) {
+	if s, ok := ctx.Value(viewerKey{}).(*session); ok {
+		s.mu.Lock()
+		s.v = v
+		s.mu.Unlock()
+	}
 }

@@ -118,7 +118,7 @@ func (s *Service) SignUp(ctx context.Context, in SignUp) (Grant, error) {
 		return Grant{}, err
 	}
 	s.logger.InfoContext(ctx, "account created", "user_id", u.ID)
-	return s.grant(u)
+	return s.grant(ctx, u)
 }
 
 // LogIn signs in with a handle or an email and a password.
@@ -143,14 +143,16 @@ func (s *Service) LogIn(ctx context.Context, login, pw string, find func(context
 	if err != nil || u == nil {
 		return Grant{}, fmt.Errorf("log in: load user %d: %w", id, err)
 	}
-	return s.grant(u)
+	return s.grant(ctx, u)
 }
 
-func (s *Service) grant(u *user.User) (Grant, error) {
+// grant issues a token for u and makes u the viewer for the rest of the request.
+func (s *Service) grant(ctx context.Context, u *user.User) (Grant, error) {
 	token, claims, err := s.tokens.Issue(u.ID)
 	if err != nil {
 		return Grant{}, err
 	}
+	access.SignedIn(ctx, access.Viewer{UserID: u.ID, Role: u.Role, TokenID: claims.ID, TokenExpiresAt: claims.ExpiresAt})
 	return Grant{Token: token, ExpiresAt: claims.ExpiresAt, User: u}, nil
 }
 

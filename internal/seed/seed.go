@@ -253,7 +253,7 @@ type writer struct {
 	logger *slog.Logger
 }
 
-func ts(unix int64) time.Time { return time.Unix(unix, 0).UTC() }
+func unixTime(unix int64) time.Time { return time.Unix(unix, 0).UTC() }
 
 func (w *writer) writeAll(p *plan, hash string) error {
 	// Users, then their IDs in insertion order.
@@ -265,7 +265,7 @@ func (w *writer) writeAll(p *plan, hash string) error {
 			email, pw = u.handle+"@"+DemoEmailDomain, hash
 		}
 		row[0], row[1], row[2], row[3], row[4] = u.handle, email, u.name, u.bio, u.role
-		row[5], row[6], row[7], row[8] = pw, true, ts(u.created), ts(u.updated)
+		row[5], row[6], row[7], row[8] = pw, true, unixTime(u.created), unixTime(u.updated)
 	})
 	if err != nil {
 		return err
@@ -273,7 +273,7 @@ func (w *writer) writeAll(p *plan, hash string) error {
 	topicIDs, err := w.copyWithIDs("topics", []string{"slug", "name", "description", "created_at"}, p.topics,
 		func(i int, row []any) {
 			t := &builtinTopics[i]
-			row[0], row[1], row[2], row[3] = t.Slug, t.Name, t.Description, ts(p.users[demoAdmin].created+int64(i+1)*60)
+			row[0], row[1], row[2], row[3] = t.Slug, t.Name, t.Description, unixTime(p.users[demoAdmin].created+int64(i+1)*60)
 		})
 	if err != nil {
 		return err
@@ -291,11 +291,11 @@ func (w *writer) writeAll(p *plan, hash string) error {
 			}
 			var published any
 			if c.published != 0 {
-				published = ts(c.published)
+				published = unixTime(c.published)
 			}
 			row[0], row[1], row[2], row[3], row[4] = slug+suffix, userIDs[c.author], title, summary, body
 			row[5], row[6], row[7], row[8] = c.kind, c.lang, c.status, c.vis
-			row[9], row[10], row[11] = published, ts(c.created), ts(c.updated)
+			row[9], row[10], row[11] = published, unixTime(c.created), unixTime(c.updated)
 		})
 	if err != nil {
 		return err
@@ -320,7 +320,7 @@ func (w *writer) writeAll(p *plan, hash string) error {
 		"in_app_notifications", "locale", "time_zone", "updated_at"}, len(p.preferences), func(i int, row []any) {
 		pr := &p.preferences[i]
 		row[0], row[1], row[2], row[3] = userIDs[i], pr.languages, pr.kinds, pr.email
-		row[4], row[5], row[6], row[7] = pr.inApp, pr.locale, pr.timeZone, ts(pr.updated)
+		row[4], row[5], row[6], row[7] = pr.inApp, pr.locale, pr.timeZone, unixTime(pr.updated)
 	}); err != nil {
 		return err
 	}
@@ -332,7 +332,7 @@ func (w *writer) writeAll(p *plan, hash string) error {
 	}
 	if err := w.copy("follows", []string{"follower_id", "author_id", "created_at"}, len(p.follows), func(i int, row []any) {
 		f := &p.follows[i]
-		row[0], row[1], row[2] = userIDs[f.a], userIDs[f.b], ts(f.created)
+		row[0], row[1], row[2] = userIDs[f.a], userIDs[f.b], unixTime(f.created)
 	}); err != nil {
 		return err
 	}
@@ -355,7 +355,7 @@ func (w *writer) writeAll(p *plan, hash string) error {
 			if x.dwell >= 0 {
 				dwell = int64(x.dwell)
 			}
-			row[0], row[1], row[2], row[3], row[4] = userIDs[x.user], contentIDs[x.content], x.kind, dwell, ts(x.at)
+			row[0], row[1], row[2], row[3], row[4] = userIDs[x.user], contentIDs[x.content], x.kind, dwell, unixTime(x.at)
 		})
 }
 

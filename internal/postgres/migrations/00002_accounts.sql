@@ -1,6 +1,6 @@
 -- +goose Up
 -- Tokens issued before this instant are refused ("log out everywhere", role changes).
-ALTER TABLE users ADD COLUMN tokens_valid_after timestamptz NOT NULL DEFAULT '-infinity';
+ALTER TABLE users ADD COLUMN tokens_valid_after timestamptz;
 
 -- Access tokens revoked before they expire; rows past expires_at can be deleted.
 CREATE TABLE revoked_tokens (
