@@ -90,7 +90,6 @@ func (r *userResolver) APIKeys(ctx context.Context, obj *user.User) ([]*auth.API
 	return loaders.For(ctx).APIKeysByUserID.Load(ctx, obj.ID)()
 }
 
-// ApiKey returns ApiKeyResolver implementation.
 func (r *Resolver) ApiKey() ApiKeyResolver { return &apiKeyResolver{r} }
 
 type apiKeyResolver struct{ *Resolver }

@@ -28,6 +28,8 @@ type ContentResolver interface {
 	Author(ctx context.Context, obj *content.Content) (*user.User, error)
 	Topics(ctx context.Context, obj *content.Content) ([]*content.Topic, error)
 	ViewerState(ctx context.Context, obj *content.Content) (*model.ContentViewerState, error)
+	Stats(ctx context.Context, obj *content.Content) (*model.ContentStats, error)
+	Related(ctx context.Context, obj *content.Content, first *int) ([]*content.Content, error)
 }
 type ContentConnectionResolver interface {
 	TotalCount(ctx context.Context, obj *model.ContentConnection) (int, error)
@@ -36,6 +38,20 @@ type ContentConnectionResolver interface {
 // endregion ************************** generated!.gotpl **************************
 
 // region    ***************************** args.gotpl *****************************
+
+func (ec *executionContext) field_Content_related_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
 
 // endregion ***************************** args.gotpl *****************************
 
@@ -427,6 +443,82 @@ func (ec *executionContext) fieldContext_Content_viewerState(_ context.Context, 
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ContentViewerState(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Content_stats(ctx context.Context, field graphql.CollectedField, obj *content.Content) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Content_stats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Content().Stats(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ContentStats) graphql.Marshaler {
+			return ec.marshalNContentStats2ᚖgithubᚗcomᚋtailorhqᚋtailorᚋgraphᚋmodelᚐContentStats(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Content_stats(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Content",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ContentStats(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Content_related(ctx context.Context, field graphql.CollectedField, obj *content.Content) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Content_related(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Content().Related(ctx, obj, fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*content.Content) graphql.Marshaler {
+			return ec.marshalNContent2ᚕᚖgithubᚗcomᚋtailorhqᚋtailorᚋinternalᚋcontentᚐContentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Content_related(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Content",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Content(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Content_related_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -898,6 +990,18 @@ func (ec *executionContext) _Content(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Content_viewerState(ctx, field, obj)
 				})
+		case "stats":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Content_stats(ctx, field, obj)
+				})
+		case "related":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Content_related(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -1048,6 +1152,22 @@ func (ec *executionContext) _ContentViewerState(ctx context.Context, sel ast.Sel
 // endregion **************************** object.gotpl ****************************
 
 // region    ***************************** type.gotpl *****************************
+
+func (ec *executionContext) marshalNContent2ᚕᚖgithubᚗcomᚋtailorhqᚋtailorᚋinternalᚋcontentᚐContentᚄ(ctx context.Context, sel ast.SelectionSet, v []*content.Content) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNContent2ᚖgithubᚗcomᚋtailorhqᚋtailorᚋinternalᚋcontentᚐContent(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
 
 func (ec *executionContext) marshalNContent2ᚖgithubᚗcomᚋtailorhqᚋtailorᚋinternalᚋcontentᚐContent(ctx context.Context, sel ast.SelectionSet, v *content.Content) graphql.Marshaler {
 	if v == nil {
@@ -1238,6 +1358,13 @@ func (ec *executionContext) marshalOContent2ᚖgithubᚗcomᚋtailorhqᚋtailor�
 		return graphql.Null
 	}
 	return ec._Content(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOContentConnection2ᚖgithubᚗcomᚋtailorhqᚋtailorᚋgraphᚋmodelᚐContentConnection(ctx context.Context, sel ast.SelectionSet, v *model.ContentConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ContentConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOContentFilter2ᚖgithubᚗcomᚋtailorhqᚋtailorᚋgraphᚋmodelᚐContentFilter(ctx context.Context, v any) (*model.ContentFilter, error) {

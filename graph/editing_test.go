@@ -83,7 +83,9 @@ const dora = 6
 
 func TestContentLifecycle(t *testing.T) {
 	token := tokenFor(t, dora)
-	t.Cleanup(func() { testEnv.db.DB.Exec(`DELETE FROM contents WHERE author_id = $1 AND title LIKE 'Lifecycle%'`, dora) })
+	t.Cleanup(func() {
+		testEnv.db.DB.Exec(`DELETE FROM contents WHERE author_id = $1 AND title LIKE 'Lifecycle%'`, dora)
+	})
 
 	var first, second createData
 	postAs(t, token, createMutation, map[string]any{"in": draftInput("Lifecycle: Hello, World!")}).ok(t, &first)
@@ -136,7 +138,9 @@ func TestContentLifecycle(t *testing.T) {
 		t.Fatalf("PublishDue published %d (err %v); visible %v", n, err, visible())
 	}
 
-	var del struct{ DeleteContent struct{ DeletedContentId string } }
+	var del struct {
+		DeleteContent struct{ DeletedContentId string }
+	}
 	postAs(t, token, `mutation($id: ID!) { deleteContent(input: {id: $id}) { deletedContentId } }`, map[string]any{"id": c.ID}).ok(t, &del)
 	if del.DeleteContent.DeletedContentId != c.ID || visible() {
 		t.Error("a deleted item is still visible")

@@ -16,6 +16,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/jmoiron/sqlx"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -26,6 +27,7 @@ import (
 	"github.com/tailorhq/tailor/internal/auth"
 	"github.com/tailorhq/tailor/internal/content"
 	"github.com/tailorhq/tailor/internal/explorer"
+	"github.com/tailorhq/tailor/internal/feed"
 	"github.com/tailorhq/tailor/internal/loaders"
 	"github.com/tailorhq/tailor/internal/postgres"
 	"github.com/tailorhq/tailor/internal/relay"
@@ -58,6 +60,8 @@ type Options struct {
 	Auth *auth.Service
 	// Editor runs the content mutations.
 	Editor *content.Editor
+	// DB is the database the stores read and write.
+	DB *sqlx.DB
 	// Metrics is served at /metrics in the Prometheus text format; nil serves none.
 	Metrics prometheus.Gatherer
 }
@@ -102,6 +106,8 @@ func NewGraphQLHandler(o Options) http.Handler {
 		UserStore:    o.Stores.Users,
 		Auth:         o.Auth,
 		Editor:       o.Editor,
+		Habits:       postgres.NewHabitStore(o.DB),
+		FeedRanker:   feed.NewService(postgres.NewFeedStore(o.DB), time.Now),
 		PageSize:     o.PageSize,
 	}
 	srv := handler.New(NewExecutableSchema(Config{

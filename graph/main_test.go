@@ -88,6 +88,7 @@ func runTests(m *testing.M) (int, error) {
 	testEnv = env{db: db, logs: logs, server: httptest.NewServer(graph.NewHTTPHandler(graph.Options{
 		Logger: logger,
 		Auth:   authService,
+		DB:     db.DB,
 		Editor: content.NewEditor(postgres.NewEditStore(db.DB), time.Now),
 		Stores: loaders.NewStores(db.DB),
 		// A batch window wide enough that scheduling noise on a busy machine never splits one

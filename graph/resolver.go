@@ -6,10 +6,13 @@ package graph
 
 import (
 	"context"
+	"time"
 
 	"github.com/tailorhq/tailor/internal/access"
 	"github.com/tailorhq/tailor/internal/auth"
 	"github.com/tailorhq/tailor/internal/content"
+	"github.com/tailorhq/tailor/internal/feed"
+	"github.com/tailorhq/tailor/internal/habits"
 	"github.com/tailorhq/tailor/internal/postgres"
 	"github.com/tailorhq/tailor/internal/relay"
 	"github.com/tailorhq/tailor/internal/user"
@@ -20,6 +23,8 @@ type ContentLister interface {
 	List(ctx context.Context, q postgres.ContentListQuery) (postgres.ContentList, error)
 	Count(ctx context.Context, v access.Viewer, f content.Filter) (int, error)
 	BySlug(ctx context.Context, v access.Viewer, slug string, withBody bool) (*content.Content, error)
+	ShelfPage(ctx context.Context, v access.Viewer, userID int64, s postgres.Shelf, p relay.Page) ([]postgres.ShelfItem, bool, error)
+	ShelfCount(ctx context.Context, v access.Viewer, userID int64, s postgres.Shelf) (int, error)
 }
 
 // TopicLister lists and finds topics.
@@ -30,20 +35,33 @@ type TopicLister interface {
 	IDsBySlugs(ctx context.Context, slugs []string) ([]int64, error)
 }
 
-// UserFinder finds users by handle.
-type UserFinder interface {
+// UserKeeper finds users and keeps their preferences and follows.
+type UserKeeper interface {
 	ByHandle(ctx context.Context, handle string) (*user.User, error)
+	PreferencesByUserIDs(ctx context.Context, ids []int64) ([]*user.Preferences, error)
+	UpdatePreferences(ctx context.Context, userID int64, p user.PreferencesPatch) error
+	Follow(ctx context.Context, follower, author int64) error
+	Unfollow(ctx context.Context, follower, author int64) error
+}
+
+// HabitRecorder records interactions.
+type HabitRecorder interface {
+	Record(ctx context.Context, v access.Viewer, contentID int64, k habits.Kind, dwell time.Duration) error
 }
 
 // Resolver holds what the resolvers depend on. Relations go through loaders.For(ctx).
 type Resolver struct {
 	ContentStore ContentLister
 	TopicStore   TopicLister
-	UserStore    UserFinder
+	UserStore    UserKeeper
 	// Auth signs people in and out and manages API keys.
 	Auth *auth.Service
 	// Editor writes content.
 	Editor *content.Editor
+	// Habits records interactions.
+	Habits HabitRecorder
+	// Feed ranks viewers' feeds.
+	FeedRanker *feed.Service
 	// PageSize bounds every connection's page.
 	PageSize relay.Limits
 }

@@ -27,6 +27,7 @@ type ResolverRoot interface {
 	ApiKey() ApiKeyResolver
 	Content() ContentResolver
 	ContentConnection() ContentConnectionResolver
+	FeedReason() FeedReasonResolver
 	Mutation() MutationResolver
 	Preferences() PreferencesResolver
 	Query() QueryResolver
@@ -67,7 +68,9 @@ type ComplexityRoot struct {
 		Kind        func(childComplexity int) int
 		Language    func(childComplexity int) int
 		PublishedAt func(childComplexity int) int
+		Related     func(childComplexity int, first *int) int
 		Slug        func(childComplexity int) int
+		Stats       func(childComplexity int) int
 		Status      func(childComplexity int) int
 		Summary     func(childComplexity int) int
 		Title       func(childComplexity int) int
@@ -86,6 +89,12 @@ type ComplexityRoot struct {
 	ContentEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	ContentStats struct {
+		Bookmarks func(childComplexity int) int
+		Likes     func(childComplexity int) int
+		Views     func(childComplexity int) int
 	}
 
 	ContentViewerState struct {
@@ -111,6 +120,31 @@ type ComplexityRoot struct {
 		UserErrors       func(childComplexity int) int
 	}
 
+	FeedConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	FeedEdge struct {
+		Cursor  func(childComplexity int) int
+		Node    func(childComplexity int) int
+		Reasons func(childComplexity int) int
+		Score   func(childComplexity int) int
+	}
+
+	FeedReason struct {
+		Author      func(childComplexity int) int
+		Explanation func(childComplexity int) int
+		Kind        func(childComplexity int) int
+		Topic       func(childComplexity int) int
+		Weight      func(childComplexity int) int
+	}
+
+	FollowUserPayload struct {
+		User       func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	LogInPayload struct {
 		AccessToken func(childComplexity int) int
 		ExpiresAt   func(childComplexity int) int
@@ -124,16 +158,20 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		ChangeRole     func(childComplexity int, input model.ChangeRoleInput) int
-		CreateAPIKey   func(childComplexity int, input model.CreateAPIKeyInput) int
-		CreateContent  func(childComplexity int, input model.CreateContentInput) int
-		DeleteContent  func(childComplexity int, input model.DeleteContentInput) int
-		LogIn          func(childComplexity int, input model.LogInInput) int
-		LogOut         func(childComplexity int, input model.LogOutInput) int
-		PublishContent func(childComplexity int, input model.PublishContentInput) int
-		RevokeAPIKey   func(childComplexity int, input model.RevokeAPIKeyInput) int
-		SignUp         func(childComplexity int, input model.SignUpInput) int
-		UpdateContent  func(childComplexity int, input model.UpdateContentInput) int
+		ChangeRole        func(childComplexity int, input model.ChangeRoleInput) int
+		CreateAPIKey      func(childComplexity int, input model.CreateAPIKeyInput) int
+		CreateContent     func(childComplexity int, input model.CreateContentInput) int
+		DeleteContent     func(childComplexity int, input model.DeleteContentInput) int
+		FollowUser        func(childComplexity int, input model.FollowUserInput) int
+		LogIn             func(childComplexity int, input model.LogInInput) int
+		LogOut            func(childComplexity int, input model.LogOutInput) int
+		PublishContent    func(childComplexity int, input model.PublishContentInput) int
+		RecordInteraction func(childComplexity int, input model.RecordInteractionInput) int
+		RevokeAPIKey      func(childComplexity int, input model.RevokeAPIKeyInput) int
+		SignUp            func(childComplexity int, input model.SignUpInput) int
+		UnfollowUser      func(childComplexity int, input model.FollowUserInput) int
+		UpdateContent     func(childComplexity int, input model.UpdateContentInput) int
+		UpdatePreferences func(childComplexity int, input model.UpdatePreferencesInput) int
 	}
 
 	NotificationSettings struct {
@@ -169,17 +207,35 @@ type ComplexityRoot struct {
 	Query struct {
 		Content  func(childComplexity int, id *string, slug *string) int
 		Contents func(childComplexity int, filter *model.ContentFilter, orderBy *model.ContentOrder, first *int, after *string, last *int, before *string) int
+		Feed     func(childComplexity int, first *int, after *string) int
 		Node     func(childComplexity int, id string) int
 		Nodes    func(childComplexity int, ids []string) int
+		Search   func(childComplexity int, query string, first *int, after *string) int
 		Topic    func(childComplexity int, slug string) int
 		Topics   func(childComplexity int, first *int, after *string, last *int, before *string) int
 		User     func(childComplexity int, id *string, handle *string) int
 		Viewer   func(childComplexity int) int
 	}
 
+	RecordInteractionPayload struct {
+		Content    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	RevokeApiKeyPayload struct {
 		APIKey     func(childComplexity int) int
 		UserErrors func(childComplexity int) int
+	}
+
+	SearchConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	SearchEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+		Rank   func(childComplexity int) int
 	}
 
 	SignUpPayload struct {
@@ -218,14 +274,21 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	UpdatePreferencesPayload struct {
+		Preferences func(childComplexity int) int
+		UserErrors  func(childComplexity int) int
+	}
+
 	User struct {
 		APIKeys     func(childComplexity int) int
 		Bio         func(childComplexity int) int
+		Bookmarks   func(childComplexity int, first *int, after *string) int
 		Contents    func(childComplexity int, first *int, after *string, last *int, before *string, orderBy *model.ContentOrder) int
 		CreatedAt   func(childComplexity int) int
 		DisplayName func(childComplexity int) int
 		Email       func(childComplexity int) int
 		Handle      func(childComplexity int) int
+		History     func(childComplexity int, first *int, after *string) int
 		ID          func(childComplexity int) int
 		Preferences func(childComplexity int) int
 		Role        func(childComplexity int) int
@@ -350,12 +413,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Content.PublishedAt(childComplexity), true
+	case "Content.related":
+		if e.ComplexityRoot.Content.Related == nil {
+			break
+		}
+
+		args, err := ec.field_Content_related_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Content.Related(childComplexity, args["first"].(*int)), true
 	case "Content.slug":
 		if e.ComplexityRoot.Content.Slug == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Content.Slug(childComplexity), true
+	case "Content.stats":
+		if e.ComplexityRoot.Content.Stats == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Content.Stats(childComplexity), true
 	case "Content.status":
 		if e.ComplexityRoot.Content.Status == nil {
 			break
@@ -431,6 +511,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ContentEdge.Node(childComplexity), true
 
+	case "ContentStats.bookmarks":
+		if e.ComplexityRoot.ContentStats.Bookmarks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContentStats.Bookmarks(childComplexity), true
+	case "ContentStats.likes":
+		if e.ComplexityRoot.ContentStats.Likes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContentStats.Likes(childComplexity), true
+	case "ContentStats.views":
+		if e.ComplexityRoot.ContentStats.Views == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContentStats.Views(childComplexity), true
+
 	case "ContentViewerState.bookmarked":
 		if e.ComplexityRoot.ContentViewerState.Bookmarked == nil {
 			break
@@ -500,6 +599,88 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DeleteContentPayload.UserErrors(childComplexity), true
+
+	case "FeedConnection.edges":
+		if e.ComplexityRoot.FeedConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedConnection.Edges(childComplexity), true
+	case "FeedConnection.pageInfo":
+		if e.ComplexityRoot.FeedConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedConnection.PageInfo(childComplexity), true
+
+	case "FeedEdge.cursor":
+		if e.ComplexityRoot.FeedEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedEdge.Cursor(childComplexity), true
+	case "FeedEdge.node":
+		if e.ComplexityRoot.FeedEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedEdge.Node(childComplexity), true
+	case "FeedEdge.reasons":
+		if e.ComplexityRoot.FeedEdge.Reasons == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedEdge.Reasons(childComplexity), true
+	case "FeedEdge.score":
+		if e.ComplexityRoot.FeedEdge.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedEdge.Score(childComplexity), true
+
+	case "FeedReason.author":
+		if e.ComplexityRoot.FeedReason.Author == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedReason.Author(childComplexity), true
+	case "FeedReason.explanation":
+		if e.ComplexityRoot.FeedReason.Explanation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedReason.Explanation(childComplexity), true
+	case "FeedReason.kind":
+		if e.ComplexityRoot.FeedReason.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedReason.Kind(childComplexity), true
+	case "FeedReason.topic":
+		if e.ComplexityRoot.FeedReason.Topic == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedReason.Topic(childComplexity), true
+	case "FeedReason.weight":
+		if e.ComplexityRoot.FeedReason.Weight == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedReason.Weight(childComplexity), true
+
+	case "FollowUserPayload.user":
+		if e.ComplexityRoot.FollowUserPayload.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FollowUserPayload.User(childComplexity), true
+	case "FollowUserPayload.userErrors":
+		if e.ComplexityRoot.FollowUserPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FollowUserPayload.UserErrors(childComplexity), true
 
 	case "LogInPayload.accessToken":
 		if e.ComplexityRoot.LogInPayload.AccessToken == nil {
@@ -583,6 +764,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteContent(childComplexity, args["input"].(model.DeleteContentInput)), true
+	case "Mutation.followUser":
+		if e.ComplexityRoot.Mutation.FollowUser == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_followUser_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.FollowUser(childComplexity, args["input"].(model.FollowUserInput)), true
 	case "Mutation.logIn":
 		if e.ComplexityRoot.Mutation.LogIn == nil {
 			break
@@ -616,6 +808,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.PublishContent(childComplexity, args["input"].(model.PublishContentInput)), true
+	case "Mutation.recordInteraction":
+		if e.ComplexityRoot.Mutation.RecordInteraction == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordInteraction_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordInteraction(childComplexity, args["input"].(model.RecordInteractionInput)), true
 	case "Mutation.revokeApiKey":
 		if e.ComplexityRoot.Mutation.RevokeAPIKey == nil {
 			break
@@ -638,6 +841,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SignUp(childComplexity, args["input"].(model.SignUpInput)), true
+	case "Mutation.unfollowUser":
+		if e.ComplexityRoot.Mutation.UnfollowUser == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_unfollowUser_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UnfollowUser(childComplexity, args["input"].(model.FollowUserInput)), true
 	case "Mutation.updateContent":
 		if e.ComplexityRoot.Mutation.UpdateContent == nil {
 			break
@@ -649,6 +863,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateContent(childComplexity, args["input"].(model.UpdateContentInput)), true
+	case "Mutation.updatePreferences":
+		if e.ComplexityRoot.Mutation.UpdatePreferences == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updatePreferences_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdatePreferences(childComplexity, args["input"].(model.UpdatePreferencesInput)), true
 
 	case "NotificationSettings.email":
 		if e.ComplexityRoot.NotificationSettings.Email == nil {
@@ -784,6 +1009,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Contents(childComplexity, args["filter"].(*model.ContentFilter), args["orderBy"].(*model.ContentOrder), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query.feed":
+		if e.ComplexityRoot.Query.Feed == nil {
+			break
+		}
+
+		args, err := ec.field_Query_feed_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Feed(childComplexity, args["first"].(*int), args["after"].(*string)), true
 
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
@@ -807,6 +1043,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]string)), true
+	case "Query.search":
+		if e.ComplexityRoot.Query.Search == nil {
+			break
+		}
+
+		args, err := ec.field_Query_search_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Search(childComplexity, args["query"].(string), args["first"].(*int), args["after"].(*string)), true
 	case "Query.topic":
 		if e.ComplexityRoot.Query.Topic == nil {
 			break
@@ -847,6 +1094,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
 
+	case "RecordInteractionPayload.content":
+		if e.ComplexityRoot.RecordInteractionPayload.Content == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecordInteractionPayload.Content(childComplexity), true
+	case "RecordInteractionPayload.userErrors":
+		if e.ComplexityRoot.RecordInteractionPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecordInteractionPayload.UserErrors(childComplexity), true
+
 	case "RevokeApiKeyPayload.apiKey":
 		if e.ComplexityRoot.RevokeApiKeyPayload.APIKey == nil {
 			break
@@ -859,6 +1119,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RevokeApiKeyPayload.UserErrors(childComplexity), true
+
+	case "SearchConnection.edges":
+		if e.ComplexityRoot.SearchConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchConnection.Edges(childComplexity), true
+	case "SearchConnection.pageInfo":
+		if e.ComplexityRoot.SearchConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchConnection.PageInfo(childComplexity), true
+
+	case "SearchEdge.cursor":
+		if e.ComplexityRoot.SearchEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchEdge.Cursor(childComplexity), true
+	case "SearchEdge.node":
+		if e.ComplexityRoot.SearchEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchEdge.Node(childComplexity), true
+	case "SearchEdge.rank":
+		if e.ComplexityRoot.SearchEdge.Rank == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchEdge.Rank(childComplexity), true
 
 	case "SignUpPayload.accessToken":
 		if e.ComplexityRoot.SignUpPayload.AccessToken == nil {
@@ -979,6 +1271,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.UpdateContentPayload.UserErrors(childComplexity), true
 
+	case "UpdatePreferencesPayload.preferences":
+		if e.ComplexityRoot.UpdatePreferencesPayload.Preferences == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdatePreferencesPayload.Preferences(childComplexity), true
+	case "UpdatePreferencesPayload.userErrors":
+		if e.ComplexityRoot.UpdatePreferencesPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdatePreferencesPayload.UserErrors(childComplexity), true
+
 	case "User.apiKeys":
 		if e.ComplexityRoot.User.APIKeys == nil {
 			break
@@ -991,6 +1296,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.Bio(childComplexity), true
+	case "User.bookmarks":
+		if e.ComplexityRoot.User.Bookmarks == nil {
+			break
+		}
+
+		args, err := ec.field_User_bookmarks_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.User.Bookmarks(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "User.contents":
 		if e.ComplexityRoot.User.Contents == nil {
 			break
@@ -1026,6 +1342,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.Handle(childComplexity), true
+	case "User.history":
+		if e.ComplexityRoot.User.History == nil {
+			break
+		}
+
+		args, err := ec.field_User_history_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.User.History(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "User.id":
 		if e.ComplexityRoot.User.ID == nil {
 			break
@@ -1079,12 +1406,17 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateApiKeyInput", ec.unmarshalInputCreateApiKeyInput),
 			graphql.NewInputUnmarshaler("CreateContentInput", ec.unmarshalInputCreateContentInput),
 			graphql.NewInputUnmarshaler("DeleteContentInput", ec.unmarshalInputDeleteContentInput),
+			graphql.NewInputUnmarshaler("FollowUserInput", ec.unmarshalInputFollowUserInput),
 			graphql.NewInputUnmarshaler("LogInInput", ec.unmarshalInputLogInInput),
 			graphql.NewInputUnmarshaler("LogOutInput", ec.unmarshalInputLogOutInput),
+			graphql.NewInputUnmarshaler("NotificationSettingsInput", ec.unmarshalInputNotificationSettingsInput),
 			graphql.NewInputUnmarshaler("PublishContentInput", ec.unmarshalInputPublishContentInput),
+			graphql.NewInputUnmarshaler("RecordInteractionInput", ec.unmarshalInputRecordInteractionInput),
 			graphql.NewInputUnmarshaler("RevokeApiKeyInput", ec.unmarshalInputRevokeApiKeyInput),
 			graphql.NewInputUnmarshaler("SignUpInput", ec.unmarshalInputSignUpInput),
+			graphql.NewInputUnmarshaler("TopicWeightInput", ec.unmarshalInputTopicWeightInput),
 			graphql.NewInputUnmarshaler("UpdateContentInput", ec.unmarshalInputUpdateContentInput),
+			graphql.NewInputUnmarshaler("UpdatePreferencesInput", ec.unmarshalInputUpdatePreferencesInput),
 		)
 	}
 	first := true
@@ -1582,6 +1914,226 @@ extend type Mutation {
   deleteContent("What to delete." input: DeleteContentInput!): DeleteContentPayload! @auth(requires: AUTHOR) @scope(requires: CONTENT_WRITE)
 }
 `, BuiltIn: false},
+	{Name: "../schema/personalization.graphqls", Input: `"What a user can do with a content item."
+enum InteractionKind {
+  "Opened the item (send ` + "`" + `dwellMs` + "`" + ` for how long it was read, watched or listened to)."
+  VIEW
+  "Liked the item. Repeated likes count once."
+  LIKE
+  "Took a like back."
+  UNLIKE
+  "Saved the item for later."
+  BOOKMARK
+  "Removed the bookmark."
+  UNBOOKMARK
+  "Hid the item: it never appears in the feed again."
+  HIDE
+  "Took the hiding back."
+  UNHIDE
+  "Shared the item."
+  SHARE
+}
+
+"How many people engaged with an item. Counters are kept as interactions arrive."
+type ContentStats {
+  "How many times the item was viewed."
+  views: Int!
+  "How many people like the item now."
+  likes: Int!
+  "How many people have bookmarked the item now."
+  bookmarks: Int!
+}
+
+extend type Content {
+  "Engagement counters."
+  stats: ContentStats!
+  "Similar items you may see: sharing topics with this one, or liked by the same people. 1 to 20 (default 5)."
+  related("How many items, 1 to 20." first: Int = 5): [Content!]!
+}
+
+"A topic and the weight to give it."
+input TopicWeightInput {
+  "The topic's global ID."
+  topicId: ID!
+  "From -1.0 (dislike) through 0 (neutral, removes the preference) to +1.0 (like)."
+  weight: Float!
+}
+
+"Notification choices; omitted fields stay as they are."
+input NotificationSettingsInput {
+  "How often to send email."
+  email: EmailFrequency
+  "Whether to show notifications inside the app."
+  inApp: Boolean
+}
+
+"Changes to the viewer's preferences. Omitted fields stay as they are; a given list replaces the old one."
+input UpdatePreferencesInput {
+  "Topic weights to set (others keep theirs). A weight of 0 removes the topic's preference."
+  topics: [TopicWeightInput!]
+  "The languages the viewer reads (ISO 639-1 codes); empty means any."
+  languages: [String!]
+  "The kinds of content the viewer prefers; empty means any."
+  kinds: [ContentKind!]
+  "Topics never to show (replaces the list)."
+  mutedTopicIds: [ID!]
+  "Authors never to show (replaces the list)."
+  mutedAuthorIds: [ID!]
+  "Notification choices."
+  notifications: NotificationSettingsInput
+  "A BCP 47 locale such as ` + "`" + `en` + "`" + ` or ` + "`" + `pt-BR` + "`" + `."
+  locale: String
+  "An IANA time zone such as ` + "`" + `Europe/Paris` + "`" + `."
+  timeZone: String
+}
+
+"The result of updatePreferences."
+type UpdatePreferencesPayload {
+  "The preferences after the change."
+  preferences: Preferences
+  "What was wrong with the input; empty on success. Nothing is changed when it is not empty."
+  userErrors: [UserError!]!
+}
+
+"Follows or unfollows an author."
+input FollowUserInput {
+  "The author's global ID."
+  userId: ID!
+}
+
+"The result of followUser or unfollowUser."
+type FollowUserPayload {
+  "The author."
+  user: User
+  "What was wrong with the input; empty on success."
+  userErrors: [UserError!]!
+}
+
+"Records something the viewer did with an item."
+input RecordInteractionInput {
+  "The item's global ID."
+  contentId: ID!
+  "What the viewer did."
+  kind: InteractionKind!
+  "For VIEW: how long the item was read, watched or listened to, in milliseconds (0 to 86,400,000)."
+  dwellMs: Int
+}
+
+"The result of recordInteraction."
+type RecordInteractionPayload {
+  "The item, with its updated stats and viewerState."
+  content: Content
+  "What was wrong with the input; empty on success."
+  userErrors: [UserError!]!
+}
+
+"Why an item is in the viewer's feed."
+enum FeedReasonKind {
+  "The item is filed under a topic you like (by preference or by habit)."
+  LIKED_TOPIC
+  "The item is filed under a topic you dislike; it was pushed down."
+  DISLIKED_TOPIC
+  "You follow the author."
+  FOLLOWED_AUTHOR
+  "You often engage with this author's work."
+  AUTHOR_AFFINITY
+  "The item is recent."
+  FRESH
+  "Many people engage with the item."
+  POPULAR
+  "The item is in a language you read."
+  PREFERRED_LANGUAGE
+  "The item is not in a language you read; it was pushed down."
+  OTHER_LANGUAGE
+  "The item is of a kind you prefer."
+  PREFERRED_KIND
+  "You have already seen the item; it was pushed down."
+  ALREADY_SEEN
+}
+
+"One reason an item is in the feed, with its share of the item's score."
+type FeedReason {
+  "What kind of reason this is."
+  kind: FeedReasonKind!
+  "How much this reason added to (or, when negative, took from) the item's score."
+  weight: Float!
+  "The topic behind the reason, for LIKED_TOPIC and DISLIKED_TOPIC."
+  topic: Topic
+  "The author behind the reason, for FOLLOWED_AUTHOR and AUTHOR_AFFINITY."
+  author: User
+  "The reason in plain English."
+  explanation: String!
+}
+
+"A page of the viewer's feed."
+type FeedConnection {
+  "The items of this page, best first."
+  edges: [FeedEdge!]!
+  "Where this page sits in the feed."
+  pageInfo: PageInfo!
+}
+
+"One item of the feed, with why it was chosen."
+type FeedEdge {
+  "Pass to ` + "`" + `after` + "`" + ` for the next page."
+  cursor: String!
+  "The item."
+  node: Content!
+  "The item's score: the sum of its reasons' weights."
+  score: Float!
+  "Why the item was chosen, largest share first."
+  reasons: [FeedReason!]!
+}
+
+"A page of search results."
+type SearchConnection {
+  "The matching items of this page, best match first."
+  edges: [SearchEdge!]!
+  "Where this page sits in the results."
+  pageInfo: PageInfo!
+}
+
+"One search result."
+type SearchEdge {
+  "Pass to ` + "`" + `after` + "`" + ` for the next page."
+  cursor: String!
+  "The matching item."
+  node: Content!
+  "How well the item matches, with a gentle boost for your topics and authors."
+  rank: Float!
+}
+
+extend type User {
+  "Items the user bookmarked, most recent first. Only the user themselves can read them."
+  bookmarks("How many items, 1 to 100 (default 20)." first: Int, "Return items after this cursor." after: String): ContentConnection @private(scope: PREFERENCES_READ)
+  "Items the user viewed, most recent first. Only the user themselves can read them."
+  history("How many items, 1 to 100 (default 20)." first: Int, "Return items after this cursor." after: String): ContentConnection @private(scope: PREFERENCES_READ)
+}
+
+extend type Query {
+  """
+  The viewer's feed: published items ranked by the viewer's topics, followed authors, habits,
+  languages and kinds, freshness and popularity; muted and hidden items never appear and seen
+  ones are pushed down. Anonymous visitors get a popular-and-fresh ranking. The feed is fixed
+  when its first page is read, so paging never repeats or skips an item; it holds up to 500 items
+  and its cursors last an hour.
+  """
+  feed("How many items, 1 to 100 (default 20)." first: Int, "Return items after this cursor." after: String): FeedConnection!
+  "Full-text search over the content you may see, ranked by relevance with a gentle boost from your affinities."
+  search("Words to look for; quotes, ` + "`" + `or` + "`" + ` and ` + "`" + `-word` + "`" + ` work as on web search engines." query: String!, "How many items, 1 to 100 (default 20)." first: Int, "Return items after this cursor." after: String): SearchConnection!
+}
+
+extend type Mutation {
+  "Changes the viewer's preferences. Partial: only given fields change."
+  updatePreferences("The changes." input: UpdatePreferencesInput!): UpdatePreferencesPayload! @auth @scope(requires: PREFERENCES_WRITE)
+  "Follows an author."
+  followUser("The author." input: FollowUserInput!): FollowUserPayload! @auth @scope(requires: PREFERENCES_WRITE)
+  "Stops following an author."
+  unfollowUser("The author." input: FollowUserInput!): FollowUserPayload! @auth @scope(requires: PREFERENCES_WRITE)
+  "Records a view, like, bookmark, hide or share; it updates the item's stats and tailors the viewer's feed."
+  recordInteraction("What happened." input: RecordInteractionInput!): RecordInteractionPayload! @auth @scope(requires: CONTENT_READ)
+}
+`, BuiltIn: false},
 	{Name: "../schema/schema.graphqls", Input: `"""
 Tailor serves users, content and per-user preferences. Every object with an ` + "`" + `id` + "`" + ` implements
 ` + "`" + `Node` + "`" + `; IDs are opaque and global, so ` + "`" + `node(id:)` + "`" + ` fetches any of them.
@@ -1906,6 +2458,10 @@ func (ec *executionContext) childFields_Content(ctx context.Context, field graph
 		return ec.fieldContext_Content_topics(ctx, field)
 	case "viewerState":
 		return ec.fieldContext_Content_viewerState(ctx, field)
+	case "stats":
+		return ec.fieldContext_Content_stats(ctx, field)
+	case "related":
+		return ec.fieldContext_Content_related(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Content", field.Name)
 }
@@ -1930,6 +2486,18 @@ func (ec *executionContext) childFields_ContentEdge(ctx context.Context, field g
 		return ec.fieldContext_ContentEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ContentEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ContentStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "views":
+		return ec.fieldContext_ContentStats_views(ctx, field)
+	case "likes":
+		return ec.fieldContext_ContentStats_likes(ctx, field)
+	case "bookmarks":
+		return ec.fieldContext_ContentStats_bookmarks(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ContentStats", field.Name)
 }
 
 func (ec *executionContext) childFields_ContentViewerState(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1976,6 +2544,56 @@ func (ec *executionContext) childFields_DeleteContentPayload(ctx context.Context
 		return ec.fieldContext_DeleteContentPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DeleteContentPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_FeedConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_FeedConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_FeedConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FeedConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_FeedEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_FeedEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_FeedEdge_node(ctx, field)
+	case "score":
+		return ec.fieldContext_FeedEdge_score(ctx, field)
+	case "reasons":
+		return ec.fieldContext_FeedEdge_reasons(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FeedEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_FeedReason(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_FeedReason_kind(ctx, field)
+	case "weight":
+		return ec.fieldContext_FeedReason_weight(ctx, field)
+	case "topic":
+		return ec.fieldContext_FeedReason_topic(ctx, field)
+	case "author":
+		return ec.fieldContext_FeedReason_author(ctx, field)
+	case "explanation":
+		return ec.fieldContext_FeedReason_explanation(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FeedReason", field.Name)
+}
+
+func (ec *executionContext) childFields_FollowUserPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "user":
+		return ec.fieldContext_FollowUserPayload_user(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_FollowUserPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FollowUserPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_LogInPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2062,6 +2680,16 @@ func (ec *executionContext) childFields_PublishContentPayload(ctx context.Contex
 	return nil, fmt.Errorf("no field named %q was found under type PublishContentPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_RecordInteractionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "content":
+		return ec.fieldContext_RecordInteractionPayload_content(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_RecordInteractionPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RecordInteractionPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_RevokeApiKeyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "apiKey":
@@ -2070,6 +2698,28 @@ func (ec *executionContext) childFields_RevokeApiKeyPayload(ctx context.Context,
 		return ec.fieldContext_RevokeApiKeyPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RevokeApiKeyPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SearchConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_SearchConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_SearchConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SearchConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_SearchEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_SearchEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_SearchEdge_node(ctx, field)
+	case "rank":
+		return ec.fieldContext_SearchEdge_rank(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SearchEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_SignUpPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2144,6 +2794,16 @@ func (ec *executionContext) childFields_UpdateContentPayload(ctx context.Context
 	return nil, fmt.Errorf("no field named %q was found under type UpdateContentPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_UpdatePreferencesPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "preferences":
+		return ec.fieldContext_UpdatePreferencesPayload_preferences(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_UpdatePreferencesPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpdatePreferencesPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2166,6 +2826,10 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_preferences(ctx, field)
 	case "apiKeys":
 		return ec.fieldContext_User_apiKeys(ctx, field)
+	case "bookmarks":
+		return ec.fieldContext_User_bookmarks(ctx, field)
+	case "history":
+		return ec.fieldContext_User_history(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type User", field.Name)
 }

@@ -40,11 +40,35 @@ type UserResolver interface {
 	Contents(ctx context.Context, obj *user.User, first *int, after *string, last *int, before *string, orderBy *model.ContentOrder) (*model.ContentConnection, error)
 	Preferences(ctx context.Context, obj *user.User) (*user.Preferences, error)
 	APIKeys(ctx context.Context, obj *user.User) ([]*auth.APIKey, error)
+	Bookmarks(ctx context.Context, obj *user.User, first *int, after *string) (*model.ContentConnection, error)
+	History(ctx context.Context, obj *user.User, first *int, after *string) (*model.ContentConnection, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
 
 // region    ***************************** args.gotpl *****************************
+
+func (ec *executionContext) field_User_bookmarks_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
 
 func (ec *executionContext) field_User_contents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
@@ -89,6 +113,28 @@ func (ec *executionContext) field_User_contents_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["orderBy"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_User_history_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -800,6 +846,130 @@ func (ec *executionContext) fieldContext_User_apiKeys(_ context.Context, field g
 	return fc, nil
 }
 
+func (ec *executionContext) _User_bookmarks(ctx context.Context, field graphql.CollectedField, obj *user.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_bookmarks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.User().Bookmarks(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋtailorhqᚋtailorᚋinternalᚋaccessᚐScope(ctx, "PREFERENCES_READ")
+				if err != nil {
+					var zeroVal *model.ContentConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Private == nil {
+					var zeroVal *model.ContentConnection
+					return zeroVal, errors.New("directive private is not implemented")
+				}
+				return ec.Directives.Private(ctx, obj, directive0, nil, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ContentConnection) graphql.Marshaler {
+			return ec.marshalOContentConnection2ᚖgithubᚗcomᚋtailorhqᚋtailorᚋgraphᚋmodelᚐContentConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_User_bookmarks(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "User",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ContentConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_User_bookmarks_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _User_history(ctx context.Context, field graphql.CollectedField, obj *user.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.User().History(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋtailorhqᚋtailorᚋinternalᚋaccessᚐScope(ctx, "PREFERENCES_READ")
+				if err != nil {
+					var zeroVal *model.ContentConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Private == nil {
+					var zeroVal *model.ContentConnection
+					return zeroVal, errors.New("directive private is not implemented")
+				}
+				return ec.Directives.Private(ctx, obj, directive0, nil, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ContentConnection) graphql.Marshaler {
+			return ec.marshalOContentConnection2ᚖgithubᚗcomᚋtailorhqᚋtailorᚋgraphᚋmodelᚐContentConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_User_history(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "User",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ContentConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_User_history_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 // endregion **************************** field.gotpl *****************************
 
 // region    **************************** input.gotpl *****************************
@@ -1039,6 +1209,18 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._User_apiKeys(ctx, field, obj)
 				})
+		case "bookmarks":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_bookmarks(ctx, field, obj)
+				})
+		case "history":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_history(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -1177,6 +1359,40 @@ func (ec *executionContext) marshalNUser2ᚖgithubᚗcomᚋtailorhqᚋtailorᚋi
 	}
 	return ec._User(ctx, sel, v)
 }
+
+func (ec *executionContext) unmarshalOEmailFrequency2ᚖgithubᚗcomᚋtailorhqᚋtailorᚋinternalᚋuserᚐEmailNotifications(ctx context.Context, v any) (*user.EmailNotifications, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOEmailFrequency2ᚖgithubᚗcomᚋtailorhqᚋtailorᚋinternalᚋuserᚐEmailNotifications[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOEmailFrequency2ᚖgithubᚗcomᚋtailorhqᚋtailorᚋinternalᚋuserᚐEmailNotifications(ctx context.Context, sel ast.SelectionSet, v *user.EmailNotifications) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOEmailFrequency2ᚖgithubᚗcomᚋtailorhqᚋtailorᚋinternalᚋuserᚐEmailNotifications[*v])
+	return res
+}
+
+var (
+	unmarshalOEmailFrequency2ᚖgithubᚗcomᚋtailorhqᚋtailorᚋinternalᚋuserᚐEmailNotifications = map[string]user.EmailNotifications{
+		"OFF":       user.EmailOff,
+		"IMMEDIATE": user.EmailImmediate,
+		"DAILY":     user.EmailDaily,
+		"WEEKLY":    user.EmailWeekly,
+	}
+	marshalOEmailFrequency2ᚖgithubᚗcomᚋtailorhqᚋtailorᚋinternalᚋuserᚐEmailNotifications = map[user.EmailNotifications]string{
+		user.EmailOff:       "OFF",
+		user.EmailImmediate: "IMMEDIATE",
+		user.EmailDaily:     "DAILY",
+		user.EmailWeekly:    "WEEKLY",
+	}
+)
 
 func (ec *executionContext) marshalOPreferences2ᚖgithubᚗcomᚋtailorhqᚋtailorᚋinternalᚋuserᚐPreferences(ctx context.Context, sel ast.SelectionSet, v *user.Preferences) graphql.Marshaler {
 	if v == nil {

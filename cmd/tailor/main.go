@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // time zones in preferences validate without the host's zoneinfo
 )
 
 func main() {

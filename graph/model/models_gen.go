@@ -13,6 +13,9 @@ import (
 	"github.com/tailorhq/tailor/internal/apperr"
 	"github.com/tailorhq/tailor/internal/auth"
 	"github.com/tailorhq/tailor/internal/content"
+	"github.com/tailorhq/tailor/internal/feed"
+	"github.com/tailorhq/tailor/internal/habits"
+	"github.com/tailorhq/tailor/internal/relay"
 	"github.com/tailorhq/tailor/internal/user"
 )
 
@@ -55,6 +58,16 @@ type ContentOrder struct {
 	Field content.OrderField `json:"field"`
 	// The direction; DESC when omitted.
 	Direction *OrderDirection `json:"direction,omitempty"`
+}
+
+// How many people engaged with an item. Counters are kept as interactions arrive.
+type ContentStats struct {
+	// How many times the item was viewed.
+	Views int `json:"views"`
+	// How many people like the item now.
+	Likes int `json:"likes"`
+	// How many people have bookmarked the item now.
+	Bookmarks int `json:"bookmarks"`
 }
 
 // What the signed-in viewer has done with one content item.
@@ -129,6 +142,40 @@ type DeleteContentPayload struct {
 	UserErrors []*apperr.FieldError `json:"userErrors"`
 }
 
+// A page of the viewer's feed.
+type FeedConnection struct {
+	// The items of this page, best first.
+	Edges []*FeedEdge `json:"edges"`
+	// Where this page sits in the feed.
+	PageInfo *relay.PageInfo `json:"pageInfo"`
+}
+
+// One item of the feed, with why it was chosen.
+type FeedEdge struct {
+	// Pass to `after` for the next page.
+	Cursor string `json:"cursor"`
+	// The item.
+	Node *content.Content `json:"node"`
+	// The item's score: the sum of its reasons' weights.
+	Score float64 `json:"score"`
+	// Why the item was chosen, largest share first.
+	Reasons []*feed.Reason `json:"reasons"`
+}
+
+// Follows or unfollows an author.
+type FollowUserInput struct {
+	// The author's global ID.
+	UserID string `json:"userId"`
+}
+
+// The result of followUser or unfollowUser.
+type FollowUserPayload struct {
+	// The author.
+	User *user.User `json:"user,omitempty"`
+	// What was wrong with the input; empty on success.
+	UserErrors []*apperr.FieldError `json:"userErrors"`
+}
+
 // Signs in.
 type LogInInput struct {
 	// The account's handle or email address.
@@ -175,6 +222,14 @@ type NotificationSettings struct {
 	InApp bool `json:"inApp"`
 }
 
+// Notification choices; omitted fields stay as they are.
+type NotificationSettingsInput struct {
+	// How often to send email.
+	Email *user.EmailNotifications `json:"email,omitempty"`
+	// Whether to show notifications inside the app.
+	InApp *bool `json:"inApp,omitempty"`
+}
+
 // Publishes a content item now or at a later time.
 type PublishContentInput struct {
 	// The item's global ID.
@@ -195,6 +250,24 @@ type PublishContentPayload struct {
 type Query struct {
 }
 
+// Records something the viewer did with an item.
+type RecordInteractionInput struct {
+	// The item's global ID.
+	ContentID string `json:"contentId"`
+	// What the viewer did.
+	Kind habits.Kind `json:"kind"`
+	// For VIEW: how long the item was read, watched or listened to, in milliseconds (0 to 86,400,000).
+	DwellMs *int `json:"dwellMs,omitempty"`
+}
+
+// The result of recordInteraction.
+type RecordInteractionPayload struct {
+	// The item, with its updated stats and viewerState.
+	Content *content.Content `json:"content,omitempty"`
+	// What was wrong with the input; empty on success.
+	UserErrors []*apperr.FieldError `json:"userErrors"`
+}
+
 // Revokes an API key.
 type RevokeAPIKeyInput struct {
 	// The key's global ID.
@@ -207,6 +280,24 @@ type RevokeAPIKeyPayload struct {
 	APIKey *auth.APIKey `json:"apiKey,omitempty"`
 	// What was wrong with the input; empty on success.
 	UserErrors []*apperr.FieldError `json:"userErrors"`
+}
+
+// A page of search results.
+type SearchConnection struct {
+	// The matching items of this page, best match first.
+	Edges []*SearchEdge `json:"edges"`
+	// Where this page sits in the results.
+	PageInfo *relay.PageInfo `json:"pageInfo"`
+}
+
+// One search result.
+type SearchEdge struct {
+	// Pass to `after` for the next page.
+	Cursor string `json:"cursor"`
+	// The matching item.
+	Node *content.Content `json:"node"`
+	// How well the item matches, with a gentle boost for your topics and authors.
+	Rank float64 `json:"rank"`
 }
 
 // Creates an account.
@@ -231,6 +322,14 @@ type SignUpPayload struct {
 	Viewer *user.User `json:"viewer,omitempty"`
 	// What was wrong with the input; empty on success.
 	UserErrors []*apperr.FieldError `json:"userErrors"`
+}
+
+// A topic and the weight to give it.
+type TopicWeightInput struct {
+	// The topic's global ID.
+	TopicID string `json:"topicId"`
+	// From -1.0 (dislike) through 0 (neutral, removes the preference) to +1.0 (like).
+	Weight float64 `json:"weight"`
 }
 
 // Changes to a content item; omitted fields stay as they are.
@@ -258,6 +357,34 @@ type UpdateContentPayload struct {
 	// The changed item.
 	Content *content.Content `json:"content,omitempty"`
 	// What was wrong with the input; empty on success.
+	UserErrors []*apperr.FieldError `json:"userErrors"`
+}
+
+// Changes to the viewer's preferences. Omitted fields stay as they are; a given list replaces the old one.
+type UpdatePreferencesInput struct {
+	// Topic weights to set (others keep theirs). A weight of 0 removes the topic's preference.
+	Topics []*TopicWeightInput `json:"topics,omitempty"`
+	// The languages the viewer reads (ISO 639-1 codes); empty means any.
+	Languages []string `json:"languages,omitempty"`
+	// The kinds of content the viewer prefers; empty means any.
+	Kinds []content.Kind `json:"kinds,omitempty"`
+	// Topics never to show (replaces the list).
+	MutedTopicIds []string `json:"mutedTopicIds,omitempty"`
+	// Authors never to show (replaces the list).
+	MutedAuthorIds []string `json:"mutedAuthorIds,omitempty"`
+	// Notification choices.
+	Notifications *NotificationSettingsInput `json:"notifications,omitempty"`
+	// A BCP 47 locale such as `en` or `pt-BR`.
+	Locale *string `json:"locale,omitempty"`
+	// An IANA time zone such as `Europe/Paris`.
+	TimeZone *string `json:"timeZone,omitempty"`
+}
+
+// The result of updatePreferences.
+type UpdatePreferencesPayload struct {
+	// The preferences after the change.
+	Preferences *user.Preferences `json:"preferences,omitempty"`
+	// What was wrong with the input; empty on success. Nothing is changed when it is not empty.
 	UserErrors []*apperr.FieldError `json:"userErrors"`
 }
 

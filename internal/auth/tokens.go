@@ -27,11 +27,15 @@ func ParseKey(s string) (Key, error) {
 	if !ok || id == "" {
 		return Key{}, errors.New(`a signing key must be written "<key id>:<base64 secret>"`)
 	}
-	b, err := base64.StdEncoding.DecodeString(secret)
-	if err != nil {
-		if b, err = base64.RawURLEncoding.DecodeString(secret); err != nil {
-			return Key{}, fmt.Errorf("signing key %q: the secret is not base64", id)
+	var b []byte
+	err := errors.New("not base64")
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if b, err = enc.DecodeString(secret); err == nil {
+			break
 		}
+	}
+	if err != nil {
+		return Key{}, fmt.Errorf("signing key %q: the secret is not base64 (standard or URL-safe, padded or not)", id)
 	}
 	if len(b) < minSecretBytes {
 		return Key{}, fmt.Errorf("signing key %q: the secret must be at least %d bytes", id, minSecretBytes)
@@ -65,10 +69,11 @@ type Tokens struct {
 
 // NewTokens signs with current and also verifies tokens signed with previous keys.
 func NewTokens(current Key, previous []Key, ttl time.Duration, now func() time.Time) *Tokens {
-	keys := map[string][]byte{current.ID: current.Secret}
+	keys := map[string][]byte{}
 	for _, k := range previous {
 		keys[k.ID] = k.Secret
 	}
+	keys[current.ID] = current.Secret // the signing key wins over a previous key of the same ID
 	return &Tokens{current: current, keys: keys, ttl: ttl, now: now}
 }
 

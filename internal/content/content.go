@@ -19,6 +19,15 @@ const (
 	KindLink    Kind = "link"
 )
 
+// Valid reports whether k is one of the content kinds.
+func (k Kind) Valid() bool {
+	switch k {
+	case KindArticle, KindVideo, KindPodcast, KindLink:
+		return true
+	}
+	return false
+}
+
 // Status is where a content item is in its life.
 type Status string
 
@@ -40,6 +49,15 @@ const (
 	VisibilityPrivate Visibility = "private"
 )
 
+// Valid reports whether v is one of the visibilities.
+func (v Visibility) Valid() bool {
+	switch v {
+	case VisibilityPublic, VisibilityMembers, VisibilityPrivate:
+		return true
+	}
+	return false
+}
+
 // Content is one item: an article, video, podcast or link. Its body is read only when asked for.
 type Content struct {
 	ID          int64      `db:"id"`
@@ -55,6 +73,10 @@ type Content struct {
 	CreatedAt   time.Time  `db:"created_at"`
 	UpdatedAt   time.Time  `db:"updated_at"`
 	SortedAt    time.Time  `db:"sorted_at"`
+	// Views, Likes and Bookmarks are the maintained engagement counters.
+	Views     int64 `db:"view_count"`
+	Likes     int64 `db:"like_count"`
+	Bookmarks int64 `db:"bookmark_count"`
 	// Body is read only when a client asks for it; nil means it was not read.
 	Body *string `db:"body"`
 }

@@ -75,6 +75,12 @@ func (d *Draft) Validate() apperr.FieldErrors {
 	validateText(&errs, "summary", d.Summary, false, MaxSummary)
 	validateText(&errs, "body", d.Body, false, MaxBody)
 	validateCommon(&errs, &d.Language, d.TopicIDs, true)
+	if !d.Kind.Valid() {
+		errs.Add("kind", apperr.FieldInvalid, "kind is one of ARTICLE, VIDEO, PODCAST or LINK")
+	}
+	if !d.Visibility.Valid() {
+		errs.Add("visibility", apperr.FieldInvalid, "visibility is one of PUBLIC, MEMBERS or PRIVATE")
+	}
 	if d.Slug != "" && (!slugPattern.MatchString(d.Slug) || len(d.Slug) > 200) {
 		errs.Add("slug", apperr.FieldInvalid, "a slug is lowercase words of letters and digits joined by hyphens, at most 200 characters")
 	}
@@ -90,7 +96,15 @@ func (p *Patch) Validate() apperr.FieldErrors {
 		validateText(&errs, "title", t, true, MaxTitle)
 	}
 	if p.Summary != nil {
-		validateText(&errs, "summary", *p.Summary, false, MaxSummary)
+		sum := strings.TrimSpace(*p.Summary)
+		p.Summary = &sum
+		validateText(&errs, "summary", sum, false, MaxSummary)
+	}
+	if p.Kind != nil && !p.Kind.Valid() {
+		errs.Add("kind", apperr.FieldInvalid, "kind is one of ARTICLE, VIDEO, PODCAST or LINK")
+	}
+	if p.Visibility != nil && !p.Visibility.Valid() {
+		errs.Add("visibility", apperr.FieldInvalid, "visibility is one of PUBLIC, MEMBERS or PRIVATE")
 	}
 	if p.Body != nil {
 		validateText(&errs, "body", *p.Body, false, MaxBody)
@@ -101,27 +115,31 @@ func (p *Patch) Validate() apperr.FieldErrors {
 
 // Slugify turns a title into a URL name: lowercase ASCII words joined by hyphens.
 func Slugify(title string) string {
+	const maxLen = 80
 	var b strings.Builder
 	dash := false
 	for _, r := range strings.ToLower(title) {
-		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
-			if dash && b.Len() > 0 {
-				b.WriteByte('-')
-			}
-			dash = false
-			b.WriteRune(r)
-		default:
+		if r < 'a' && (r < '0' || r > '9') || r > 'z' {
 			dash = true
+			continue
 		}
-		if b.Len() >= 80 {
+		need := 1
+		if dash && b.Len() > 0 {
+			need = 2
+		}
+		if b.Len()+need > maxLen {
 			break
 		}
+		if need == 2 {
+			b.WriteByte('-')
+		}
+		dash = false
+		b.WriteRune(r)
 	}
 	if b.Len() == 0 {
 		return "item"
 	}
-	return strings.TrimSuffix(b.String(), "-")
+	return b.String()
 }
 
 // EditStore persists content changes. Reads for editing see every item that is not deleted.

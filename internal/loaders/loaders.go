@@ -101,6 +101,7 @@ type Loaders struct {
 	ContentCountByAuthor *dataloader.Loader[int64, int]
 	ContentCountByTopic  *dataloader.Loader[int64, int]
 	APIKeysByUserID      *dataloader.Loader[int64, []*auth.APIKey]
+	RelatedByContentID   *dataloader.Loader[RelatedKey, []*content.Content]
 	// ViewerStateByContentID answers for the operation's viewer; it is nil for anonymous viewers.
 	ViewerStateByContentID *dataloader.Loader[int64, *postgres.ViewerState]
 }
@@ -122,6 +123,7 @@ func New(s Stores, cfg Config, v access.Viewer) *Loaders {
 		ContentCountByAuthor: newLoader(cfg, byID(countByParents(s.Contents, postgres.ParentAuthor, v))),
 		ContentCountByTopic:  newLoader(cfg, byID(countByParents(s.Contents, postgres.ParentTopic, v))),
 		APIKeysByUserID:      newLoader(cfg, byID(s.Accounts.APIKeysByUserIDs)),
+		RelatedByContentID:   newLoader(cfg, relatedBatch(s, v)),
 	}
 	if !v.Anonymous() {
 		l.ViewerStateByContentID = newLoader(cfg, byID(func(ctx context.Context, ids []int64) ([]*postgres.ViewerState, error) {

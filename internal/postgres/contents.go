@@ -25,7 +25,7 @@ type ContentStore struct{ db *sqlx.DB }
 func NewContentStore(db *sqlx.DB) *ContentStore { return &ContentStore{db: db} }
 
 const contentColumns = `c.id, c.slug, c.author_id, c.title, c.summary, c.kind, c.language, c.status,
-	c.visibility, c.published_at, c.created_at, c.updated_at, c.sorted_at`
+	c.visibility, c.published_at, c.created_at, c.updated_at, c.sorted_at, c.view_count, c.like_count, c.bookmark_count`
 
 func columns(withBody bool) string {
 	if withBody {
@@ -289,4 +289,8 @@ func inKeyOrder[T any](keys []int64, rows []*T, id func(*T) int64) []*T {
 		out[i] = byID[k]
 	}
 	return out
+}
+
+func relayCursorError() error {
+	return apperr.Invalid("after", "after: the cursor is not valid; pass a cursor returned by this connection")
 }

@@ -35,7 +35,7 @@ func ParseID(field, gid string) (typ string, id int64, err error) {
 		return "", 0, apperr.Invalid(field, "%s: %q is not a valid ID", field, gid)
 	}
 	id, convErr := strconv.ParseInt(num, 10, 64)
-	if convErr != nil || id <= 0 {
+	if convErr != nil || id <= 0 || strconv.FormatInt(id, 10) != num {
 		return "", 0, apperr.Invalid(field, "%s: %q is not a valid ID", field, gid)
 	}
 	switch typ {

@@ -18,6 +18,8 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"github.com/tailorhq/tailor/internal/postgres"
 )
 
 // ErrNotDemo is returned when the database holds a user that is not demo data: seeding it could
@@ -132,6 +134,11 @@ func Run(ctx context.Context, db *sqlx.DB, opts Options, logger *slog.Logger) (S
 	if err := w.writeAll(p, hash); err != nil {
 		return Stats{}, err
 	}
+	t = time.Now()
+	if err := postgres.RebuildHabits(ctx, tx); err != nil {
+		return Stats{}, fmt.Errorf("seed: %w", err)
+	}
+	logger.Info("seed: states, counters and affinities derived from interactions", "duration", time.Since(t).Round(time.Millisecond))
 	if err := restore(); err != nil {
 		return Stats{}, err
 	}
@@ -155,7 +162,8 @@ func Run(ctx context.Context, db *sqlx.DB, opts Options, logger *slog.Logger) (S
 }
 
 var seededTables = []string{"users", "topics", "contents", "content_topics", "preferences",
-	"topic_preferences", "follows", "muted_topics", "muted_authors", "interactions"}
+	"topic_preferences", "follows", "muted_topics", "muted_authors", "interactions",
+	"content_states", "topic_affinities", "author_affinities"}
 
 // checkEmpty locks the users table against concurrent writers (and concurrent seeds), then
 // makes sure there is nothing to collide with.

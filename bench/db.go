@@ -1,0 +1,223 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/url"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/tailorhq/tailor/internal/password"
+	"github.com/tailorhq/tailor/internal/postgres"
+	"github.com/tailorhq/tailor/internal/seed"
+)
+
+// benchLock serializes bench database set-up across concurrent harness runs.
+const benchLock = 7_361_100
+
+// metaTable records, in the bench database, what the database holds. It is written last, so a
+// database whose seeding was interrupted has no row and is rebuilt.
+const metaTable = "bench_meta"
+
+// dbMeta is the row of metaTable.
+type dbMeta struct {
+	Scale        string    `db:"scale"`
+	Users        int       `db:"users"`
+	Topics       int       `db:"topics"`
+	Contents     int       `db:"contents"`
+	Interactions int       `db:"interactions"`
+	Seed         int64     `db:"seed"`
+	Migrations   string    `db:"migrations_digest"`
+	SeededAt     time.Time `db:"seeded_at"`
+}
+
+func metaFor(s Scale) dbMeta {
+	return dbMeta{
+		Scale: s.Name, Users: s.Users, Topics: s.Topics, Contents: s.Contents,
+		Interactions: s.Interactions, Seed: s.Seed, Migrations: postgres.MigrationsDigest(),
+	}
+}
+
+// sameDataset reports whether two rows describe the same dataset and schema.
+func (m dbMeta) sameDataset(o dbMeta) bool {
+	m.SeededAt, o.SeededAt = time.Time{}, time.Time{}
+	return m == o
+}
+
+// withDatabase returns serverURL pointed at database name.
+func withDatabase(serverURL, name string) (string, error) {
+	u, err := url.Parse(serverURL)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return "", fmt.Errorf("the PostgreSQL server URL %q must be a postgres:// URL", serverURL)
+	}
+	u.Path = "/" + name
+	return u.String(), nil
+}
+
+// dbSetup says what prepareDatabase did.
+type dbSetup struct {
+	URL      string        `json:"-"`
+	Reused   bool          `json:"reused"`
+	Elapsed  time.Duration `json:"-"`
+	SeededAt time.Time     `json:"seededAt"`
+}
+
+// prepareDatabase makes sure the bench database of sc exists and holds sc's dataset under the
+// current migrations: it reuses the database when its bench_meta row matches, and otherwise
+// drops it, creates it, migrates it, seeds it and vacuums and analyzes it.
+func prepareDatabase(ctx context.Context, serverURL string, sc Scale, force bool, logger *slog.Logger) (dbSetup, error) {
+	begin := time.Now()
+	dbURL, err := withDatabase(serverURL, sc.Database)
+	if err != nil {
+		return dbSetup{}, err
+	}
+	adminURL, err := withDatabase(serverURL, "postgres")
+	if err != nil {
+		return dbSetup{}, err
+	}
+	admin, err := sql.Open("postgres", adminURL)
+	if err != nil {
+		return dbSetup{}, fmt.Errorf("bench database: %w", err)
+	}
+	defer admin.Close()
+	conn, err := admin.Conn(ctx)
+	if err != nil {
+		return dbSetup{}, fmt.Errorf("bench database: PostgreSQL is not reachable at %s: %w", adminURL, err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", benchLock); err != nil {
+		return dbSetup{}, fmt.Errorf("bench database: lock: %w", err)
+	}
+	defer conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock($1)", benchLock)
+
+	want := metaFor(sc)
+	if !force {
+		have, ok, err := readMeta(ctx, conn, dbURL, sc.Database)
+		if err != nil {
+			return dbSetup{}, err
+		}
+		if ok && have.sameDataset(want) {
+			logger.Info("reusing the bench database", "database", sc.Database, "seeded_at", have.SeededAt.Format(time.RFC3339))
+			return dbSetup{URL: dbURL, Reused: true, Elapsed: time.Since(begin), SeededAt: have.SeededAt}, nil
+		}
+		if ok {
+			logger.Info("the bench database holds another dataset or schema; rebuilding it", "database", sc.Database)
+		}
+	}
+
+	logger.Info("building the bench database; the standard scale takes a few minutes", "scale", sc.String())
+	if _, err := conn.ExecContext(ctx, "DROP DATABASE IF EXISTS "+pq.QuoteIdentifier(sc.Database)+" WITH (FORCE)"); err != nil {
+		return dbSetup{}, fmt.Errorf("bench database: drop %s: %w", sc.Database, err)
+	}
+	if _, err := postgres.EnsureDatabase(ctx, dbURL); err != nil {
+		return dbSetup{}, fmt.Errorf("bench database: %w", err)
+	}
+	db, err := postgres.Open(ctx, dbURL, 4)
+	if err != nil {
+		return dbSetup{}, fmt.Errorf("bench database: %w", err)
+	}
+	defer db.Close()
+	m, err := postgres.NewMigrator(db.DB, logger)
+	if err != nil {
+		return dbSetup{}, fmt.Errorf("bench database: %w", err)
+	}
+	if _, err := m.Up(ctx); err != nil {
+		return dbSetup{}, fmt.Errorf("bench database: %w", err)
+	}
+	if _, err := seed.Run(ctx, db, sc.seedOptions(password.Hash), logger); err != nil {
+		return dbSetup{}, fmt.Errorf("bench database: seed: %w", err)
+	}
+	// VACUUM sets the visibility map after the bulk load, so index-only scans behave as they
+	// would on a settled database; ANALYZE refreshes the planner's statistics.
+	t := time.Now()
+	if _, err := db.ExecContext(ctx, "VACUUM (ANALYZE)"); err != nil {
+		return dbSetup{}, fmt.Errorf("bench database: vacuum analyze: %w", err)
+	}
+	logger.Info("bench database vacuumed and analyzed", "duration", time.Since(t).Round(time.Millisecond))
+	want.SeededAt = time.Now().UTC()
+	if err := writeMeta(ctx, db, want); err != nil {
+		return dbSetup{}, err
+	}
+	return dbSetup{URL: dbURL, Elapsed: time.Since(begin), SeededAt: want.SeededAt}, nil
+}
+
+// readMeta returns the bench_meta row of the database, and false when the database or its row
+// does not exist.
+func readMeta(ctx context.Context, admin *sql.Conn, dbURL, name string) (dbMeta, bool, error) {
+	var exists bool
+	if err := admin.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
+		return dbMeta{}, false, fmt.Errorf("bench database: %w", err)
+	}
+	if !exists {
+		return dbMeta{}, false, nil
+	}
+	db, err := sqlx.Open("postgres", dbURL)
+	if err != nil {
+		return dbMeta{}, false, fmt.Errorf("bench database: %w", err)
+	}
+	defer db.Close()
+	var m dbMeta
+	err = db.GetContext(ctx, &m, "SELECT scale, users, topics, contents, interactions, seed, migrations_digest, seeded_at FROM "+metaTable)
+	var pqErr *pq.Error
+	switch {
+	case errors.As(err, &pqErr) && pqErr.Code == "42P01": // undefined_table: never finished
+		return dbMeta{}, false, nil
+	case errors.Is(err, sql.ErrNoRows):
+		return dbMeta{}, false, nil
+	case err != nil:
+		return dbMeta{}, false, fmt.Errorf("bench database: read %s: %w", metaTable, err)
+	}
+	return m, true, nil
+}
+
+func writeMeta(ctx context.Context, db *sqlx.DB, m dbMeta) error {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE `+metaTable+` (
+		scale text NOT NULL, users int NOT NULL, topics int NOT NULL, contents int NOT NULL,
+		interactions int NOT NULL, seed bigint NOT NULL, migrations_digest text NOT NULL,
+		seeded_at timestamptz NOT NULL)`); err != nil {
+		return fmt.Errorf("bench database: create %s: %w", metaTable, err)
+	}
+	_, err := db.NamedExecContext(ctx, `INSERT INTO `+metaTable+` (scale, users, topics, contents, interactions, seed, migrations_digest, seeded_at)
+		VALUES (:scale, :users, :topics, :contents, :interactions, :seed, :migrations_digest, :seeded_at)`, m)
+	if err != nil {
+		return fmt.Errorf("bench database: write %s: %w", metaTable, err)
+	}
+	return nil
+}
+
+// sample holds the IDs and slugs the workloads' requests are built from, drawn from the bench
+// database with a fixed random seed.
+type sample struct {
+	// TopicIDs are the database IDs of every topic.
+	TopicIDs []int64
+	// Slugs are slugs of published public items, drawn at random.
+	Slugs []string
+}
+
+// loadSample reads the sample from db: every topic, and n slugs of published public items
+// drawn with rng.
+func loadSample(ctx context.Context, db *sqlx.DB, rng *rand.Rand, n int) (sample, error) {
+	var s sample
+	if err := db.SelectContext(ctx, &s.TopicIDs, "SELECT id FROM topics ORDER BY id"); err != nil {
+		return s, fmt.Errorf("sample topics: %w", err)
+	}
+	var slugs []string
+	if err := db.SelectContext(ctx, &slugs, `SELECT slug FROM contents
+		WHERE status = 'published' AND visibility = 'public' AND deleted_at IS NULL ORDER BY id`); err != nil {
+		return s, fmt.Errorf("sample slugs: %w", err)
+	}
+	if len(s.TopicIDs) == 0 || len(slugs) == 0 {
+		return s, errors.New("sample: the bench database holds no topics or no published public content")
+	}
+	s.Slugs = make([]string, n)
+	for i := range s.Slugs {
+		s.Slugs[i] = slugs[rng.IntN(len(slugs))]
+	}
+	return s, nil
+}

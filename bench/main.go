@@ -1,0 +1,374 @@
+// Command bench measures Tailor over HTTP: it prepares a seeded bench database, builds and
+// starts the real `tailor serve`, drives it with a closed-loop load generator through the
+// workloads W1–W5, measures a hand-written "floor" service on the same data for comparison,
+// and writes the results as JSON and Markdown under bench/results/.
+//
+//	go run ./bench                         # the standard scale (make bench)
+//	go run ./bench -scale tiny -duration 1s -out /tmp/x   # the CI smoke run (make bench-smoke)
+//
+// The same binary, run with -serve-floor, is the floor service.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	_ "github.com/lib/pq" // the PostgreSQL driver
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+// defaultServerURL names the PostgreSQL server when TAILOR_BENCH_SERVER_URL is unset.
+const defaultServerURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+
+// requestsPerWorkload is how many distinct requests are prebuilt for each workload.
+const requestsPerWorkload = 1024
+
+// verifyCount is how many requests of each floor operation are compared at start.
+const verifyCount = 5
+
+// options are the command-line flags.
+type options struct {
+	scale       string
+	duration    time.Duration
+	warmup      time.Duration
+	out         string
+	workloads   string
+	concurrency []int
+	tokens      string
+	serverURL   string
+	serverEnv   []string
+	sampleSeed  uint64
+	profile     bool
+	reseed      bool
+	strict      bool
+
+	// The floor's own mode.
+	serveFloor  bool
+	addr        string
+	databaseURL string
+}
+
+func parseFlags(args []string, stderr io.Writer) (options, error) {
+	o := options{serverURL: os.Getenv("TAILOR_BENCH_SERVER_URL")}
+	if o.serverURL == "" {
+		o.serverURL = defaultServerURL
+	}
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.scale, "scale", "standard", "dataset scale: standard (10k users, 200k contents, 1M interactions) or tiny")
+	fs.DurationVar(&o.duration, "duration", 0, "measured time per step (default 10s at the standard scale, 2s at the tiny one)")
+	fs.DurationVar(&o.warmup, "warmup", -1, "unmeasured load before each step (default 2s standard, 300ms tiny)")
+	fs.StringVar(&o.out, "out", "", "directory for the results (default bench/results in the module)")
+	fs.StringVar(&o.workloads, "workloads", "", "comma-separated workloads to run, such as W2,W3 (default all)")
+	conc := fs.String("concurrency", "1,32", "comma-separated numbers of concurrent workers")
+	fs.StringVar(&o.tokens, "tokens", "", "file of bearer tokens, one per line, for the signed-in workloads (W4); without it the accounts hook is asked")
+	fs.StringVar(&o.serverURL, "pg", o.serverURL, "PostgreSQL server URL; the bench database is created on it (TAILOR_BENCH_SERVER_URL)")
+	fs.Func("server-env", "extra KEY=VALUE for the gateway's environment, such as TAILOR_LOADER_WAIT=200us (repeatable)", func(s string) error {
+		if !strings.Contains(s, "=") {
+			return errors.New("want KEY=VALUE")
+		}
+		o.serverEnv = append(o.serverEnv, s)
+		return nil
+	})
+	fs.Uint64Var(&o.sampleSeed, "seed", 1, "random seed for sampling the requests' IDs and slugs")
+	fs.BoolVar(&o.profile, "profile", false, "save the gateway's CPU and allocation profiles of each highest-concurrency step next to the results")
+	fs.BoolVar(&o.reseed, "reseed", false, "drop and rebuild the bench database even when it matches")
+	fs.BoolVar(&o.strict, "strict", false, "exit with an error when a target is missed")
+	fs.BoolVar(&o.serveFloor, "serve-floor", false, "run the floor service instead of the benchmark (the harness starts it)")
+	fs.StringVar(&o.addr, "addr", "127.0.0.1:0", "with -serve-floor: address to listen on")
+	fs.StringVar(&o.databaseURL, "database-url", "", "with -serve-floor: the bench database URL")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	for _, s := range strings.Split(*conc, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 || n > 1024 {
+			return o, fmt.Errorf("-concurrency: %q is not a number of workers between 1 and 1024", s)
+		}
+		o.concurrency = append(o.concurrency, n)
+	}
+	return o, nil
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	if o.serveFloor {
+		if o.databaseURL == "" {
+			return errors.New("-serve-floor needs -database-url")
+		}
+		return serveFloor(ctx, o.addr, o.databaseURL)
+	}
+	return benchmark(ctx, o, args, stdout, stderr)
+}
+
+// benchmark is the whole harness run.
+func benchmark(ctx context.Context, o options, args []string, stdout, stderr io.Writer) error {
+	started := time.Now()
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	sc, err := scaleByName(o.scale)
+	if err != nil {
+		return err
+	}
+	if o.duration <= 0 {
+		o.duration = sc.Duration
+	}
+	if o.warmup < 0 {
+		o.warmup = sc.Warmup
+	}
+	selected, err := selectWorkloads(workloads(), o.workloads)
+	if err != nil {
+		return err
+	}
+	root, err := moduleRoot(ctx)
+	if err != nil {
+		return err
+	}
+	if o.out == "" {
+		o.out = filepath.Join(root, "bench", "results")
+	}
+
+	setup, err := prepareDatabase(ctx, o.serverURL, sc, o.reseed, logger)
+	if err != nil {
+		return err
+	}
+	logger.Info("bench database ready", "database", sc.Database, "reused", setup.Reused, "took", setup.Elapsed.Round(time.Millisecond))
+	db, err := sqlx.ConnectContext(ctx, "postgres", setup.URL)
+	if err != nil {
+		return fmt.Errorf("bench database: %w", err)
+	}
+	defer db.Close()
+	var pgVersion string
+	if err := db.GetContext(ctx, &pgVersion, "SELECT version()"); err != nil {
+		return fmt.Errorf("bench database: %w", err)
+	}
+	smp, err := loadSample(ctx, db, rand.New(rand.NewPCG(o.sampleSeed, 1)), requestsPerWorkload)
+	if err != nil {
+		return err
+	}
+	db.Close()
+
+	tmp, err := os.MkdirTemp("", "tailor-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	logger.Info("building the gateway", "cmd", "go build -o "+filepath.Join(tmp, "tailor")+" ./cmd/tailor")
+	gatewayBin, err := buildGateway(ctx, root, tmp)
+	if err != nil {
+		return err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("find the bench binary to start the floor: %w", err)
+	}
+
+	gw, fl, err := startServers(gatewayBin, self, setup.URL, tmp, o.serverEnv)
+	if gw != nil {
+		defer gw.Proc.stop()
+	}
+	if fl != nil {
+		defer fl.Proc.stop()
+	}
+	if err != nil {
+		return err
+	}
+	client := newClient()
+	defer client.CloseIdleConnections()
+	for _, t := range []*loadTarget{gw, fl} {
+		if err := t.Proc.waitReady(ctx, client, time.Minute); err != nil {
+			return err
+		}
+	}
+	logger.Info("servers ready", "gateway", gw.Proc.BaseURL, "gateway_pprof", gw.DebugURL, "floor", fl.Proc.BaseURL)
+
+	rep := &report{
+		Command:    "go run ./bench" + strings.TrimRight(" "+strings.Join(args, " "), " "),
+		StartedAt:  started.UTC(),
+		Machine:    readMachine(pgVersion),
+		Scale:      sc,
+		Database:   setup,
+		CorePolicy: corePolicy(),
+		Settings: settings{
+			DurationSeconds: o.duration.Seconds(), WarmupSeconds: o.warmup.Seconds(), Concurrency: o.concurrency,
+			SampleSeed: o.sampleSeed, ServerEnv: o.serverEnv, Profiled: o.profile,
+		},
+	}
+
+	// Viewer tokens for the signed-in workloads.
+	var tokens []string
+	var tokenErr error
+	if slices.ContainsFunc(selected, workload.needsViewers) {
+		if o.tokens != "" {
+			tokens, tokenErr = readTokens(o.tokens)
+			if tokenErr != nil {
+				return tokenErr
+			}
+		} else {
+			tokens, tokenErr = signInViewers(ctx, gw.graphqlURL(), 100)
+		}
+	}
+
+	type plan struct {
+		w    workload
+		reqs []request
+	}
+	var plans []plan
+	var floorReqs []request
+	for i, w := range selected {
+		wi := describeWorkload(w)
+		if w.needsViewers() && len(tokens) == 0 {
+			wi.Skipped = fmt.Sprintf("skipped: needs accounts (issue 4): %v", tokenErr)
+			rep.Workloads = append(rep.Workloads, wi)
+			logger.Warn("workload not run", "workload", w.Name, "reason", wi.Skipped)
+			continue
+		}
+		rep.Workloads = append(rep.Workloads, wi)
+		reqs, err := buildRequests(w, &smp, tokens, requestsPerWorkload, o.sampleSeed+uint64(i)+1)
+		if err != nil {
+			return err
+		}
+		if err := preflight(ctx, client, gw.graphqlURL(), w, reqs); err != nil {
+			return err
+		}
+		if w.floorServes() {
+			floorReqs = append(floorReqs, reqs[:verifyCount]...)
+		}
+		plans = append(plans, plan{w, reqs})
+	}
+	if len(floorReqs) > 0 {
+		n, err := verifyFloor(ctx, client, gw.graphqlURL(), fl.graphqlURL(), floorReqs, len(floorReqs))
+		if err != nil {
+			return err
+		}
+		rep.FloorVerified = n
+		logger.Info("the floor answers like the gateway", "responses_compared", n)
+	}
+
+	profDir := ""
+	if o.profile {
+		profDir = filepath.Join(o.out, "profiles")
+		if err := os.MkdirAll(profDir, 0o755); err != nil {
+			return err
+		}
+	}
+	maxConc := slices.Max(o.concurrency)
+	runtime.GOMAXPROCS(loadGOMAXPROCS)
+	for _, pl := range plans {
+		for _, c := range o.concurrency {
+			targets := []*loadTarget{gw}
+			if pl.w.floorServes() {
+				targets = append(targets, fl)
+			}
+			for _, t := range targets {
+				var prof *profileSpec
+				if o.profile && t == gw && c == maxConc {
+					prof = &profileSpec{Dir: profDir, Prefix: fmt.Sprintf("%s-%s-%s-c%d", started.UTC().Format("2006-01-02"), sc.Name, pl.w.Name, c)}
+				}
+				res, err := measureStep(ctx, client, t, pl.w, pl.reqs, c, o.warmup, o.duration, prof)
+				if err != nil {
+					return fmt.Errorf("%s %s c=%d: %w", t.Name, pl.w.Name, c, err)
+				}
+				if done, perr := t.Proc.exited(); done {
+					return fmt.Errorf("%s exited during %s c=%d (%v); its log ends with:\n%s", t.Name, pl.w.Name, c, perr, t.Proc.logTail(30))
+				}
+				rep.Steps = append(rep.Steps, res)
+				logger.Info("step", "server", t.Name, "workload", pl.w.Name, "c", c, "req_per_s", fmt.Sprintf("%.0f", res.RPS),
+					"p50_ms", fmt.Sprintf("%.2f", res.P50Ms), "p99_ms", fmt.Sprintf("%.2f", res.P99Ms), "errors", res.Errors,
+					"stmts_max", res.StatementsMax, "depth", res.Depth)
+			}
+		}
+	}
+	runtime.GOMAXPROCS(runtime.NumCPU())
+
+	rep.FinishedAt = time.Now().UTC()
+	rep.Machine.LoadAvgEnd = loadAvg()
+	rep.evaluate()
+	files, err := rep.write(o.out)
+	if err != nil {
+		return err
+	}
+	rep.markdown(stdout)
+	fmt.Fprintf(stdout, "\nwrote %s\n", strings.Join(files, ", "))
+
+	var failed []string
+	for _, s := range rep.Steps {
+		if s.ErrorRate > maxErrorRate {
+			failed = append(failed, fmt.Sprintf("%s %s c=%d: %d of %d requests failed (%.1f%%), first: %s",
+				s.Target, s.Workload, s.Concurrency, s.Errors, s.Requests, s.ErrorRate*100, s.FirstError))
+		}
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("more than %.0f%% of requests failed:\n  %s", maxErrorRate*100, strings.Join(failed, "\n  "))
+	}
+	if missed := rep.missedTargets(); o.strict && len(missed) > 0 {
+		return fmt.Errorf("-strict: missed targets: %s", strings.Join(missed, "; "))
+	}
+	return nil
+}
+
+// startServers starts the gateway (the real tailor binary) and the floor (this binary with
+// -serve-floor) on free loopback ports over the bench database.
+func startServers(gatewayBin, self, dbURL, tmp string, serverEnv []string) (gw, fl *loadTarget, err error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, nil, err
+	}
+	debugAddr, err := freeAddr()
+	if err != nil {
+		return nil, nil, err
+	}
+	env := childEnv(append([]string{
+		"DATABASE_URL=" + dbURL,
+		"TAILOR_ADDR=" + addr,
+		"TAILOR_REPORT_SQL_STATEMENTS=true",
+		"TAILOR_AUTO_MIGRATE=false",
+		"TAILOR_DEBUG_ADDR=" + debugAddr,
+		"TAILOR_LOG_LEVEL=warn",
+		"GOMAXPROCS=" + strconv.Itoa(serverGOMAXPROCS),
+	}, serverEnv...)...)
+	p, err := startProcess("gateway", gatewayBin, []string{"serve"}, env, filepath.Join(tmp, "gateway.log"), addr)
+	if err != nil {
+		return nil, nil, err
+	}
+	gw = &loadTarget{Name: "gateway", Proc: p, DebugURL: "http://" + debugAddr}
+
+	floorAddr, err := freeAddr()
+	if err != nil {
+		return gw, nil, err
+	}
+	p, err = startProcess("floor", self, []string{"-serve-floor", "-addr", floorAddr, "-database-url", dbURL},
+		childEnv("GOMAXPROCS="+strconv.Itoa(serverGOMAXPROCS)), filepath.Join(tmp, "floor.log"), floorAddr)
+	if err != nil {
+		return gw, nil, err
+	}
+	return gw, &loadTarget{Name: "floor", Proc: p}, nil
+}

@@ -1,0 +1,381 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// maxErrorRate fails the run when a step's share of failed requests is higher.
+const maxErrorRate = 0.01
+
+// The performance targets of the issue.
+const (
+	minThroughputShare = 0.5       // gateway req/s at high concurrency ≥ this share of the floor's
+	maxP50Factor       = 2.0       // gateway W2 p50 at c=1 ≤ this multiple of the floor's
+	maxPeakRSS         = 150 * 1e6 // bytes; MB here means 10^6 bytes
+)
+
+// machineInfo describes where the benchmark ran.
+type machineInfo struct {
+	CPUs            int    `json:"nproc"`
+	CPUModel        string `json:"cpuModel"`
+	MemoryBytes     int64  `json:"memoryBytes"`
+	Kernel          string `json:"kernel"`
+	GoVersion       string `json:"goVersion"`
+	PostgresVersion string `json:"postgresVersion"`
+	LoadAvgStart    string `json:"loadAvgStart"`
+	LoadAvgEnd      string `json:"loadAvgEnd"`
+}
+
+// readMachine gathers what /proc says about the machine.
+func readMachine(pgVersion string) machineInfo {
+	m := machineInfo{CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), PostgresVersion: pgVersion, LoadAvgStart: loadAvg()}
+	m.CPUModel = procField("/proc/cpuinfo", "model name", ":")
+	if kb := procField("/proc/meminfo", "MemTotal", ":"); kb != "" {
+		var n int64
+		fmt.Sscanf(strings.TrimSuffix(kb, " kB"), "%d", &n)
+		m.MemoryBytes = n << 10
+	}
+	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		m.Kernel = strings.TrimSpace(string(b))
+	}
+	return m
+}
+
+// procField returns the value of the first line of path that starts with key.
+func procField(path, key, sep string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), sep)
+		if ok && strings.TrimSpace(k) == key {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// opInfo describes one operation of a workload.
+type opInfo struct {
+	Name   string `json:"name"`
+	Weight int    `json:"weight"`
+	Auth   string `json:"auth"`
+	Depth  int    `json:"depth"`
+	Query  string `json:"query"`
+}
+
+// workloadInfo describes one workload and whether it ran.
+type workloadInfo struct {
+	Name        string   `json:"name"`
+	Title       string   `json:"title"`
+	Operations  []opInfo `json:"operations"`
+	Depth       int      `json:"depth"`
+	FloorServes bool     `json:"floorServes"`
+	Skipped     string   `json:"skipped,omitempty"`
+}
+
+func describeWorkload(w workload) workloadInfo {
+	wi := workloadInfo{Name: w.Name, Title: w.Title, FloorServes: w.floorServes()}
+	for _, s := range w.Mix {
+		d, _ := queryDepth(s.Op.Query) // the table's queries parse; TestWorkloadQueriesParse says so
+		auth := "anonymous"
+		if s.Op.Auth == signedIn {
+			auth = "signed-in viewer (bearer token)"
+		}
+		wi.Operations = append(wi.Operations, opInfo{Name: s.Op.Name, Weight: s.Weight, Auth: auth, Depth: d, Query: s.Op.Query})
+		wi.Depth = max(wi.Depth, d)
+	}
+	return wi
+}
+
+// ratio compares the gateway with the floor on one measurement.
+type ratio struct {
+	Workload string  `json:"workload"`
+	Metric   string  `json:"metric"`
+	Gateway  float64 `json:"gateway"`
+	Floor    float64 `json:"floor"`
+	Ratio    float64 `json:"gatewayOverFloor"`
+}
+
+// targetResult is one target of the issue and whether this run meets it.
+type targetResult struct {
+	Name string `json:"name"`
+	// Status is "holds", "missed" or "not measured".
+	Status string `json:"status"`
+	Detail string `json:"detail"`
+}
+
+// settings are the run's parameters.
+type settings struct {
+	DurationSeconds float64  `json:"durationSeconds"`
+	WarmupSeconds   float64  `json:"warmupSeconds"`
+	Concurrency     []int    `json:"concurrency"`
+	SampleSeed      uint64   `json:"sampleSeed"`
+	ServerEnv       []string `json:"serverEnv,omitempty"`
+	Profiled        bool     `json:"profiled"`
+}
+
+// report is everything a run produced; it is written as JSON and as Markdown.
+type report struct {
+	Command       string         `json:"command"`
+	StartedAt     time.Time      `json:"startedAt"`
+	FinishedAt    time.Time      `json:"finishedAt"`
+	Machine       machineInfo    `json:"machine"`
+	Scale         Scale          `json:"scale"`
+	Database      dbSetup        `json:"database"`
+	CorePolicy    string         `json:"corePolicy"`
+	Settings      settings       `json:"settings"`
+	FloorVerified int            `json:"floorResponsesVerified"`
+	Workloads     []workloadInfo `json:"workloads"`
+	Steps         []stepResult   `json:"steps"`
+	Ratios        []ratio        `json:"ratios"`
+	Targets       []targetResult `json:"targets"`
+}
+
+func (r *report) step(target, workload string, conc int) *stepResult {
+	for i := range r.Steps {
+		s := &r.Steps[i]
+		if s.Target == target && s.Workload == workload && s.Concurrency == conc {
+			return s
+		}
+	}
+	return nil
+}
+
+// evaluate computes the gateway÷floor ratios and the targets from the steps.
+func (r *report) evaluate() {
+	lo, hi := r.Settings.Concurrency[0], r.Settings.Concurrency[0]
+	for _, c := range r.Settings.Concurrency {
+		lo, hi = min(lo, c), max(hi, c)
+	}
+	r.Ratios, r.Targets = nil, nil
+	for _, w := range []string{"W2", "W3"} {
+		if g, f := r.step("gateway", w, hi), r.step("floor", w, hi); g != nil && f != nil && f.RPS > 0 {
+			r.Ratios = append(r.Ratios, ratio{Workload: w, Metric: fmt.Sprintf("throughput req/s, c=%d", hi), Gateway: g.RPS, Floor: f.RPS, Ratio: g.RPS / f.RPS})
+		}
+		if g, f := r.step("gateway", w, lo), r.step("floor", w, lo); g != nil && f != nil && f.P50Ms > 0 {
+			r.Ratios = append(r.Ratios, ratio{Workload: w, Metric: fmt.Sprintf("p50 ms, c=%d", lo), Gateway: g.P50Ms, Floor: f.P50Ms, Ratio: g.P50Ms / f.P50Ms})
+		}
+	}
+	for _, w := range []string{"W2", "W3"} {
+		t := targetResult{Name: fmt.Sprintf("%s throughput (c=%d) ≥ %.0f%% of the floor's", w, hi, minThroughputShare*100), Status: "not measured"}
+		if g, f := r.step("gateway", w, hi), r.step("floor", w, hi); g != nil && f != nil && f.RPS > 0 {
+			share := g.RPS / f.RPS
+			t.Status = verdict(share >= minThroughputShare)
+			t.Detail = fmt.Sprintf("%.0f vs %.0f req/s: %.0f%% of the floor", g.RPS, f.RPS, share*100)
+		}
+		r.Targets = append(r.Targets, t)
+	}
+	t := targetResult{Name: fmt.Sprintf("W2 p50 (c=%d) ≤ %.0f× the floor's", lo, maxP50Factor), Status: "not measured"}
+	if g, f := r.step("gateway", "W2", lo), r.step("floor", "W2", lo); g != nil && f != nil && f.P50Ms > 0 {
+		t.Status = verdict(g.P50Ms <= maxP50Factor*f.P50Ms)
+		t.Detail = fmt.Sprintf("%.2f vs %.2f ms: %.2f×", g.P50Ms, f.P50Ms, g.P50Ms/f.P50Ms)
+	}
+	r.Targets = append(r.Targets, t)
+
+	t = targetResult{Name: "SQL statements ≤ query depth, every workload", Status: "not measured"}
+	var over []string
+	measured := false
+	for _, s := range r.Steps {
+		if s.Target != "gateway" {
+			continue
+		}
+		measured = true
+		if s.OverDepth > 0 || s.MissingStatementHeader > 0 {
+			over = append(over, fmt.Sprintf("%s c=%d: %d of %d requests over depth %d (max %d statements), %d without a count",
+				s.Workload, s.Concurrency, s.OverDepth, s.Requests, s.Depth, s.StatementsMax, s.MissingStatementHeader))
+		}
+	}
+	if measured {
+		t.Status = verdict(len(over) == 0)
+		t.Detail = "every request within its query's depth"
+		if len(over) > 0 {
+			t.Detail = strings.Join(over, "; ")
+		}
+	}
+	r.Targets = append(r.Targets, t)
+
+	t = targetResult{Name: fmt.Sprintf("gateway peak RSS ≤ %.0f MB", maxPeakRSS/1e6), Status: "not measured"}
+	var peak int64
+	var at string
+	for _, s := range r.Steps {
+		if s.Target == "gateway" && s.PeakRSSBytes > peak {
+			peak, at = s.PeakRSSBytes, fmt.Sprintf("%s c=%d", s.Workload, s.Concurrency)
+		}
+	}
+	if peak > 0 {
+		t.Status = verdict(float64(peak) <= maxPeakRSS)
+		t.Detail = fmt.Sprintf("%.1f MB at %s", float64(peak)/1e6, at)
+	}
+	r.Targets = append(r.Targets, t)
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "holds"
+	}
+	return "missed"
+}
+
+// missedTargets returns the names of the targets this run misses.
+func (r *report) missedTargets() []string {
+	var out []string
+	for _, t := range r.Targets {
+		if t.Status == "missed" {
+			out = append(out, t.Name)
+		}
+	}
+	return out
+}
+
+// write saves the report as <date>-<scale>.json and .md in dir, and as latest.md.
+func (r *report) write(dir string) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("results: %w", err)
+	}
+	base := filepath.Join(dir, r.StartedAt.UTC().Format("2006-01-02")+"-"+r.Scale.Name)
+	js, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("results: %w", err)
+	}
+	var md strings.Builder
+	r.markdown(&md)
+	files := []struct {
+		path string
+		data []byte
+	}{
+		{base + ".json", append(js, '\n')},
+		{base + ".md", []byte(md.String())},
+		{filepath.Join(dir, "latest.md"), []byte(md.String())},
+	}
+	var written []string
+	for _, f := range files {
+		// Write beside the target, then rename, so a reader never sees half a file.
+		tmp := f.path + ".tmp"
+		if err := os.WriteFile(tmp, f.data, 0o644); err != nil {
+			return written, fmt.Errorf("results: %w", err)
+		}
+		if err := os.Rename(tmp, f.path); err != nil {
+			return written, fmt.Errorf("results: %w", err)
+		}
+		written = append(written, f.path)
+	}
+	return written, nil
+}
+
+// markdown renders the report.
+func (r *report) markdown(w io.Writer) {
+	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
+	p("# Tailor benchmark: %s scale, %s\n\n", r.Scale.Name, r.StartedAt.UTC().Format("2006-01-02 15:04Z"))
+	p("- **Command:** `%s`\n", r.Command)
+	m := r.Machine
+	p("- **Machine:** %d CPUs (%s), %.1f GiB memory, Linux %s; %s; %s\n", m.CPUs, m.CPUModel,
+		float64(m.MemoryBytes)/(1<<30), m.Kernel, m.GoVersion, m.PostgresVersion)
+	p("- **Load average:** %s at the start, %s at the end (other work on the machine skews the numbers)\n", m.LoadAvgStart, m.LoadAvgEnd)
+	p("- **Scale:** %d users, %d topics, %d contents, %d interactions (seed %d; database `%s`, seeded %s, %s)\n",
+		r.Scale.Users, r.Scale.Topics, r.Scale.Contents, r.Scale.Interactions, r.Scale.Seed, r.Scale.Database,
+		r.Database.SeededAt.UTC().Format("2006-01-02 15:04Z"), map[bool]string{true: "reused", false: "built by this run"}[r.Database.Reused])
+	p("- **Steps:** %s measured after %s of warm-up, at concurrency %s, closed loop (each worker sends its next request when the previous one answered), keep-alive connections\n",
+		time.Duration(r.Settings.DurationSeconds*float64(time.Second)), time.Duration(r.Settings.WarmupSeconds*float64(time.Second)), joinInts(r.Settings.Concurrency))
+	p("- **Core sharing:** %s\n", r.CorePolicy)
+	if len(r.Settings.ServerEnv) > 0 {
+		p("- **Extra gateway environment:** `%s`\n", strings.Join(r.Settings.ServerEnv, " "))
+	}
+	if r.Settings.Profiled {
+		p("- **Profiled:** CPU and allocation profiles were taken during the highest-concurrency gateway steps, which costs the gateway a few percent\n")
+	}
+	p("- **Floor check:** %d responses of the floor were byte-for-byte equal to the gateway's after JSON normalization\n", r.FloorVerified)
+
+	p("\n## Targets\n\n| target | result | measured |\n|---|---|---|\n")
+	for _, t := range r.Targets {
+		p("| %s | %s | %s |\n", t.Name, map[string]string{"holds": "✅ holds", "missed": "❌ missed"}[t.Status]+orEmpty(t.Status), t.Detail)
+	}
+	if len(r.Ratios) > 0 {
+		p("\n## Gateway ÷ floor\n\n| workload | measure | gateway | floor | gateway ÷ floor |\n|---|---|---:|---:|---:|\n")
+		for _, x := range r.Ratios {
+			p("| %s | %s | %.2f | %.2f | %.2f |\n", x.Workload, x.Metric, x.Gateway, x.Floor, x.Ratio)
+		}
+	}
+	p("\n## Results\n\n")
+	p("| server | workload | c | req/s | p50 ms | p95 ms | p99 ms | errors | SQL stmts mean / max | depth | stmts ≤ depth | resp bytes | allocs/req | peak RSS MB | server CPU µs/req (cores) | PG CPU µs/req (cores) | load gen CPU µs/req | machine busy cores (other) |\n")
+	p("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|:---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, s := range r.Steps {
+		within := "yes"
+		if s.OverDepth > 0 || s.MissingStatementHeader > 0 {
+			within = fmt.Sprintf("**no** (%d)", s.OverDepth+s.MissingStatementHeader)
+		}
+		rss := fmt.Sprintf("%.1f", float64(s.PeakRSSBytes)/1e6)
+		if !s.PeakRSSReset {
+			rss += "†"
+		}
+		p("| %s | %s | %d | %.0f | %.2f | %.2f | %.2f | %d (%.2f%%) | %.2f / %d | %d | %s | %.0f | %.0f | %s | %.0f (%.2f) | %.0f (%.2f) | %.0f | %.2f (%.2f) |\n",
+			s.Target, s.Workload, s.Concurrency, s.RPS, s.P50Ms, s.P95Ms, s.P99Ms, s.Errors, s.ErrorRate*100,
+			s.StatementsMean, s.StatementsMax, s.Depth, within, s.BytesMean, s.AllocsPerRequest, rss,
+			s.ServerCPUPerRequestUs, s.ServerCores, s.PostgresCPUPerRequestUs, s.PostgresCores, s.LoadCPUPerRequestUs,
+			s.MachineCores, s.OtherCores)
+	}
+	p("\nErrors are non-200 answers and answers with GraphQL errors. SQL statements come from the `Tailor-Sql-Statements` header " +
+		"(the floor sets it to the statements it ran). Allocations are the server's `go_memstats_mallocs_total` delta over the step. " +
+		"Peak RSS is VmHWM, reset at each step's start")
+	for _, s := range r.Steps {
+		if !s.PeakRSSReset {
+			p(" († the kernel refused the reset: peak since the server started)")
+			break
+		}
+	}
+	p(". PG CPU is the CPU time of every PostgreSQL process on the machine over the step (other databases' work included). " +
+		"Machine busy cores come from /proc/stat; \"other\" is what neither the server, PostgreSQL nor the load generator used — other work on the machine, which skews that step.\n")
+
+	p("\n## Workloads\n\nQuery depth counts the fields on the longest path from the root to a leaf (`{ a { b } }` has depth 2).\n\n")
+	for _, wi := range r.Workloads {
+		p("### %s: %s\n\n", wi.Name, wi.Title)
+		if wi.Skipped != "" {
+			p("**Not run — %s.**\n\n", wi.Skipped)
+		}
+		for _, op := range wi.Operations {
+			p("- `%s`, weight %d, %s, depth %d\n", op.Name, op.Weight, op.Auth, op.Depth)
+		}
+		if len(wi.Operations) == 1 {
+			p("\n```graphql\n%s\n```\n", wi.Operations[0].Query)
+		}
+		p("\n")
+	}
+}
+
+func orEmpty(status string) string {
+	if status == "holds" || status == "missed" {
+		return ""
+	}
+	return status
+}
+
+func joinInts(xs []int) string {
+	s := make([]string, len(xs))
+	for i, x := range xs {
+		s[i] = fmt.Sprint(x)
+	}
+	return strings.Join(s, " and ")
+}

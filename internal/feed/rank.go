@@ -1,0 +1,164 @@
+package feed
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/tailorhq/tailor/internal/content"
+	"github.com/tailorhq/tailor/internal/habits"
+)
+
+// MaxItems is how many items one feed snapshot holds.
+const MaxItems = 500
+
+// The weights of the score's terms. Each term's share shows as a Reason.
+const (
+	topicWeight       = 1.5
+	followedWeight    = 1.0
+	authorWeight      = 0.6
+	freshWeight       = 0.8
+	freshTime         = 7 * 24 * time.Hour
+	popularWeight     = 0.6
+	popularSaturation = 8.0 // the popularity (log of weighted engagement) that earns the full share
+	languageBonus     = 0.2
+	languagePenalty   = -0.8
+	kindBonus         = 0.3
+	seenPenalty       = -0.7
+	implicitShare     = 0.5 // how much habits count next to stated topic weights
+	minShare          = 0.01
+)
+
+// Candidate is an item that may enter the feed, with what the viewer's profile says about it.
+type Candidate struct {
+	Content *content.Content
+	// Popularity is the log of the item's weighted engagement.
+	Popularity float64
+	// TopicIDs are the item's topics; TopicWeights and TopicAffinities are, for each, the
+	// viewer's stated weight and decayed habit score (zero when none).
+	TopicIDs        []int64
+	TopicWeights    []float64
+	TopicAffinities []float64
+	Followed        bool
+	// AuthorAffinity is the viewer's decayed habit score for the author.
+	AuthorAffinity float64
+	// LanguageMatch and KindMatch are nil when the viewer states no preference.
+	LanguageMatch *bool
+	KindMatch     *bool
+	Seen          bool
+	// Liked and Bookmarked complete the viewer's state for the item.
+	Liked, Bookmarked bool
+}
+
+// Item is one item of a feed page, with the viewer's state for it.
+type Item struct {
+	Content  *content.Content
+	Position int
+	Score    float64
+	Reasons  []Reason
+	Viewed   bool
+	Liked    bool
+	// Bookmarked tells whether the viewer bookmarked the item.
+	Bookmarked bool
+}
+
+// Ranked is an item's place in a feed: its score and the reasons that sum to it.
+type Ranked struct {
+	ContentID int64
+	Score     float64
+	Reasons   []Reason
+}
+
+// Rank scores candidates for one viewer at instant now and returns the best MaxItems, best
+// first (ties broken by newer ID). Anonymous feeds use freshness and popularity only.
+func Rank(cands []Candidate, now time.Time) []Ranked {
+	out := make([]Ranked, 0, len(cands))
+	for _, c := range cands {
+		reasons := explain(c, now)
+		score := 0.0
+		for _, r := range reasons {
+			score += r.Weight
+		}
+		out = append(out, Ranked{ContentID: c.Content.ID, Score: score, Reasons: reasons})
+	}
+	slices.SortFunc(out, func(a, b Ranked) int {
+		if a.Score != b.Score {
+			return cmp.Compare(b.Score, a.Score)
+		}
+		return cmp.Compare(b.ContentID, a.ContentID)
+	})
+	if len(out) > MaxItems {
+		out = out[:MaxItems]
+	}
+	return out
+}
+
+// explain lists the terms of c's score, largest share first.
+func explain(c Candidate, now time.Time) []Reason {
+	var rs []Reason
+	add := func(r Reason) {
+		if math.Abs(r.Weight) >= minShare {
+			r.Weight = math.Round(r.Weight*1e4) / 1e4
+			rs = append(rs, r)
+		}
+	}
+	bestTopic, worstTopic := int64(0), int64(0)
+	best, worst := 0.0, 0.0
+	for i, t := range c.TopicIDs {
+		pref := c.TopicWeights[i] + implicitShare*habits.Affinity(c.TopicAffinities[i])
+		if pref > best {
+			best, bestTopic = pref, t
+		}
+		if pref < worst {
+			worst, worstTopic = pref, t
+		}
+	}
+	if bestTopic != 0 {
+		add(Reason{Kind: LikedTopic, TopicID: bestTopic, Weight: topicWeight * best,
+			Explanation: fmt.Sprintf("Filed under a topic you like (preference %.2f)", best)})
+	}
+	if worstTopic != 0 {
+		add(Reason{Kind: DislikedTopic, TopicID: worstTopic, Weight: topicWeight * worst,
+			Explanation: fmt.Sprintf("Filed under a topic you dislike (preference %.2f)", worst)})
+	}
+	if c.Followed {
+		add(Reason{Kind: FollowedAuthor, AuthorID: c.Content.AuthorID, Weight: followedWeight, Explanation: "You follow the author"})
+	}
+	if a := habits.Affinity(c.AuthorAffinity); a > 0 {
+		add(Reason{Kind: AuthorAffinity, AuthorID: c.Content.AuthorID, Weight: authorWeight * a,
+			Explanation: fmt.Sprintf("You often engage with this author (affinity %.2f)", a)})
+	}
+	age := now.Sub(c.Content.SortedAt)
+	add(Reason{Kind: Fresh, Weight: freshWeight * math.Exp(-math.Max(age.Hours(), 0)/freshTime.Hours()),
+		Explanation: "Published " + ago(age)})
+	add(Reason{Kind: Popular, Weight: popularWeight * math.Min(c.Popularity/popularSaturation, 1),
+		Explanation: fmt.Sprintf("Popular: %d views, %d likes, %d bookmarks", c.Content.Views, c.Content.Likes, c.Content.Bookmarks)})
+	if c.LanguageMatch != nil {
+		if *c.LanguageMatch {
+			add(Reason{Kind: PreferredLanguage, Weight: languageBonus, Explanation: "In a language you read (" + c.Content.Language + ")"})
+		} else {
+			add(Reason{Kind: OtherLanguage, Weight: languagePenalty, Explanation: "Not in a language you read (" + c.Content.Language + ")"})
+		}
+	}
+	if c.KindMatch != nil && *c.KindMatch {
+		add(Reason{Kind: PreferredKind, Weight: kindBonus, Explanation: "A kind of content you prefer (" + string(c.Content.Kind) + ")"})
+	}
+	if c.Seen {
+		add(Reason{Kind: AlreadySeen, Weight: seenPenalty, Explanation: "You have seen it already"})
+	}
+	slices.SortStableFunc(rs, func(a, b Reason) int { return cmp.Compare(math.Abs(b.Weight), math.Abs(a.Weight)) })
+	return rs
+}
+
+func ago(d time.Duration) string {
+	switch {
+	case d < time.Hour:
+		return "within the hour"
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%d hours ago", int(d.Hours()))
+	default:
+		return fmt.Sprintf("%d days ago", int(d.Hours()/24))
+	}
+}

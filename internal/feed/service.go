@@ -1,0 +1,107 @@
+package feed
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/tailorhq/tailor/internal/access"
+	"github.com/tailorhq/tailor/internal/apperr"
+	"github.com/tailorhq/tailor/internal/relay"
+)
+
+// Store finds candidates and keeps ranked snapshots.
+type Store interface {
+	Candidates(ctx context.Context, v access.Viewer) ([]Candidate, error)
+	SaveSnapshot(ctx context.Context, v access.Viewer, bucket string, ranked []Ranked) (int64, error)
+	FeedPage(ctx context.Context, v access.Viewer, id int64, after, limit int) ([]Item, bool, error)
+}
+
+// cursorOrder names feed cursors.
+const cursorOrder = "feed"
+
+// Service builds viewers' feeds.
+type Service struct {
+	store Store
+	now   func() time.Time
+}
+
+// NewService returns a Service over store.
+func NewService(store Store, now func() time.Time) *Service { return &Service{store: store, now: now} }
+
+// Page is one page of a feed.
+type Page struct {
+	Items []Item
+	// Cursors are the items' cursors; More tells whether the feed goes on.
+	Cursors []string
+	More    bool
+}
+
+// Page returns the page of v's feed after the cursor (or the first page, ranking the feed
+// afresh and keeping it as a snapshot that later pages read).
+func (s *Service) Page(ctx context.Context, v access.Viewer, first int, after *string) (Page, error) {
+	if after == nil {
+		return s.firstPage(ctx, v, first)
+	}
+	c, err := relay.DecodeCursor("after", *after, cursorOrder)
+	if err != nil {
+		return Page{}, err
+	}
+	id, convErr := strconv.ParseInt(c.Key, 10, 64)
+	if convErr != nil {
+		return Page{}, apperr.Invalid("after", "after: %q is not a valid cursor; pass a cursor returned by this feed", *after)
+	}
+	items, ok, err := s.store.FeedPage(ctx, v, id, int(c.ID), first)
+	if err != nil {
+		return Page{}, err
+	}
+	if !ok {
+		return Page{}, apperr.Invalid("after", "after: this feed has expired or belongs to another viewer; ask for the first page again without after")
+	}
+	return newPage(id, items, first), nil
+}
+
+func (s *Service) firstPage(ctx context.Context, v access.Viewer, first int) (Page, error) {
+	now := s.now()
+	bucket := ""
+	if v.Anonymous() {
+		// Everyone anonymous shares one ranking per minute.
+		bucket = "anonymous:" + now.UTC().Truncate(time.Minute).Format(time.RFC3339)
+	}
+	cands, err := s.store.Candidates(ctx, v)
+	if err != nil {
+		return Page{}, err
+	}
+	ranked := Rank(cands, now)
+	id, err := s.store.SaveSnapshot(ctx, v, bucket, ranked)
+	if err != nil {
+		return Page{}, err
+	}
+	byID := make(map[int64]int, len(cands))
+	for i, c := range cands {
+		byID[c.Content.ID] = i
+	}
+	items := make([]Item, 0, min(first+1, len(ranked)))
+	for pos, r := range ranked {
+		if len(items) > first {
+			break
+		}
+		c := cands[byID[r.ContentID]]
+		items = append(items, Item{Content: c.Content, Position: pos + 1, Score: r.Score, Reasons: r.Reasons,
+			Viewed: c.Seen, Liked: c.Liked, Bookmarked: c.Bookmarked})
+	}
+	return newPage(id, items, first), nil
+}
+
+func newPage(snapshot int64, items []Item, first int) Page {
+	p := Page{Items: items}
+	if len(items) > first {
+		p.Items, p.More = items[:first], true
+	}
+	key := strconv.FormatInt(snapshot, 10)
+	p.Cursors = make([]string, len(p.Items))
+	for i, it := range p.Items {
+		p.Cursors[i] = relay.Cursor{Order: cursorOrder, Key: key, ID: int64(it.Position)}.Encode()
+	}
+	return p
+}

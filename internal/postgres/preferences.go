@@ -1,0 +1,106 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/tailorhq/tailor/internal/apperr"
+	"github.com/tailorhq/tailor/internal/user"
+)
+
+// UpdatePreferences applies a validated patch to userID's preferences in one transaction: a
+// refused part (an unknown topic or author) changes nothing.
+func (s *UserStore) UpdatePreferences(ctx context.Context, userID int64, p user.PreferencesPatch) error {
+	err := withTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO preferences AS p (user_id, languages, kinds, email_notifications,
+				in_app_notifications, locale, time_zone)
+			VALUES ($1, coalesce($2, '{}'), coalesce($3, '{}'), coalesce($4, 'weekly'), coalesce($5, true), coalesce($6, 'en'), coalesce($7, 'UTC'))
+			ON CONFLICT (user_id) DO UPDATE SET
+				languages = coalesce($2, p.languages), kinds = coalesce($3, p.kinds),
+				email_notifications = coalesce($4, p.email_notifications),
+				in_app_notifications = coalesce($5, p.in_app_notifications),
+				locale = coalesce($6, p.locale), time_zone = coalesce($7, p.time_zone), updated_at = now()`,
+			userID, nullableArray(p.Languages), nullableArray(p.Kinds), (*string)(p.EmailNotifications),
+			p.InAppNotifications, p.Locale, p.TimeZone)
+		if err != nil {
+			return err
+		}
+		for _, tw := range p.TopicWeights {
+			if tw.Weight == 0 {
+				_, err = tx.ExecContext(ctx, `DELETE FROM topic_preferences WHERE user_id = $1 AND topic_id = $2`, userID, tw.TopicID)
+			} else {
+				_, err = tx.ExecContext(ctx, `INSERT INTO topic_preferences (user_id, topic_id, weight) VALUES ($1, $2, $3)
+					ON CONFLICT (user_id, topic_id) DO UPDATE SET weight = EXCLUDED.weight`, userID, tw.TopicID, tw.Weight)
+			}
+			if err != nil {
+				return fkField(err, "topics", "a topic does not exist")
+			}
+		}
+		if p.MutedTopicIDs != nil {
+			if err := replaceSet(ctx, tx, "muted_topics", "topic_id", userID, p.MutedTopicIDs); err != nil {
+				return fkField(err, "mutedTopicIds", "a topic does not exist")
+			}
+		}
+		if p.MutedAuthorIDs != nil {
+			if err := replaceSet(ctx, tx, "muted_authors", "author_id", userID, p.MutedAuthorIDs); err != nil {
+				return fkField(err, "mutedAuthorIds", "a user does not exist")
+			}
+		}
+		return nil
+	})
+	if _, ok := apperr.AsFieldErrors(err); ok {
+		return err
+	}
+	if err != nil {
+		return fmt.Errorf("update preferences: %w", err)
+	}
+	return nil
+}
+
+func nullableArray(values []string) any {
+	if values == nil {
+		return nil
+	}
+	return pq.Array(values)
+}
+
+func replaceSet(ctx context.Context, tx *sqlx.Tx, table, column string, userID int64, ids []int64) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE user_id = $1`, userID); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO `+table+` (user_id, `+column+`) SELECT DISTINCT $1, x FROM unnest($2::bigint[]) AS x`, userID, pq.Array(ids))
+	return err
+}
+
+// fkField turns a foreign key refusal into a field error.
+func fkField(err error, field, message string) error {
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) && pqErr.Code == foreignKeyViolation {
+		return apperr.FieldErrors{{Field: field, Code: apperr.FieldNotFound, Message: message}}
+	}
+	return err
+}
+
+// Follow makes follower follow author; following twice is the same as once.
+func (s *UserStore) Follow(ctx context.Context, follower, author int64) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO follows (follower_id, author_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, follower, author)
+	if err = fkField(err, "userId", "no user has this ID"); err != nil {
+		if _, ok := apperr.AsFieldErrors(err); ok {
+			return err
+		}
+		return fmt.Errorf("follow: %w", err)
+	}
+	return nil
+}
+
+// Unfollow stops follower following author.
+func (s *UserStore) Unfollow(ctx context.Context, follower, author int64) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM follows WHERE follower_id = $1 AND author_id = $2`, follower, author); err != nil {
+		return fmt.Errorf("unfollow: %w", err)
+	}
+	return nil
+}
