@@ -55,7 +55,9 @@ type workerStats struct {
 	bytes     int64
 }
 
-var errorsKey = []byte(`"errors":`)
+// errorsKey marks a GraphQL response with errors: strings in the data escape their quotes, and
+// no field of the schema is named errors, so only the top-level key matches.
+const errorsKey = `"errors":`
 
 // do sends one request and records its outcome.
 func (st *workerStats) do(ctx context.Context, client *http.Client, url string, r *request, buf *bytes.Buffer) {
@@ -86,7 +88,7 @@ func (st *workerStats) do(ctx context.Context, client *http.Client, url string, 
 		return
 	case res.StatusCode != http.StatusOK:
 		st.fail(elapsed, fmt.Sprintf("%s: status %d: %s", r.Op, res.StatusCode, snippet(buf.Bytes())))
-	case bytes.Contains(buf.Bytes(), errorsKey):
+	case bytes.Contains(buf.Bytes(), []byte(errorsKey)):
 		st.fail(elapsed, fmt.Sprintf("%s: GraphQL errors: %s", r.Op, snippet(buf.Bytes())))
 	default:
 		st.latencies = append(st.latencies, int64(elapsed))

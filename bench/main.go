@@ -17,6 +17,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -130,7 +131,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return benchmark(ctx, o, args, stdout, stderr)
 }
 
-// benchmark is the whole harness run.
+// benchmark is the whole harness run: prepare, plan, measure, report.
 func benchmark(ctx context.Context, o options, args []string, stdout, stderr io.Writer) error {
 	started := time.Now()
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -161,20 +162,10 @@ func benchmark(ctx context.Context, o options, args []string, stdout, stderr io.
 		return err
 	}
 	logger.Info("bench database ready", "database", sc.Database, "reused", setup.Reused, "took", setup.Elapsed.Round(time.Millisecond))
-	db, err := sqlx.ConnectContext(ctx, "postgres", setup.URL)
-	if err != nil {
-		return fmt.Errorf("bench database: %w", err)
-	}
-	defer db.Close()
-	var pgVersion string
-	if err := db.GetContext(ctx, &pgVersion, "SELECT version()"); err != nil {
-		return fmt.Errorf("bench database: %w", err)
-	}
-	smp, err := loadSample(ctx, db, rand.New(rand.NewPCG(o.sampleSeed, 1)), requestsPerWorkload)
+	smp, pgVersion, err := readSample(ctx, setup.URL, o.sampleSeed)
 	if err != nil {
 		return err
 	}
-	db.Close()
 
 	tmp, err := os.MkdirTemp("", "tailor-bench-")
 	if err != nil {
@@ -190,7 +181,6 @@ func benchmark(ctx context.Context, o options, args []string, stdout, stderr io.
 	if err != nil {
 		return fmt.Errorf("find the bench binary to start the floor: %w", err)
 	}
-
 	gw, fl, err := startServers(gatewayBin, self, setup.URL, tmp, o.serverEnv)
 	if gw != nil {
 		defer gw.Proc.stop()
@@ -222,24 +212,62 @@ func benchmark(ctx context.Context, o options, args []string, stdout, stderr io.
 			SampleSeed: o.sampleSeed, ServerEnv: o.serverEnv, Profiled: o.profile,
 		},
 	}
+	plans, err := planWorkloads(ctx, client, o, selected, &smp, gw, fl, rep, logger)
+	if err != nil {
+		return err
+	}
+	if err := measureAll(ctx, client, o, plans, gw, fl, rep, logger); err != nil {
+		return err
+	}
 
-	// Viewer tokens for the signed-in workloads.
+	rep.FinishedAt = time.Now().UTC()
+	rep.Machine.LoadAvgEnd = loadAvg()
+	rep.evaluate()
+	files, err := rep.write(o.out)
+	if err != nil {
+		return err
+	}
+	rep.markdown(stdout)
+	fmt.Fprintf(stdout, "\nwrote %s\n", strings.Join(files, ", "))
+	return rep.verdict(o.strict)
+}
+
+// readSample connects to the bench database and draws the requests' IDs and slugs; it also
+// returns the server's version string.
+func readSample(ctx context.Context, dbURL string, seed uint64) (sample, string, error) {
+	db, err := sqlx.ConnectContext(ctx, "postgres", dbURL)
+	if err != nil {
+		return sample{}, "", fmt.Errorf("bench database: %w", err)
+	}
+	defer db.Close()
+	var version string
+	if err := db.GetContext(ctx, &version, "SELECT version()"); err != nil {
+		return sample{}, "", fmt.Errorf("bench database: %w", err)
+	}
+	smp, err := loadSample(ctx, db, rand.New(rand.NewPCG(seed, 1)), requestsPerWorkload)
+	return smp, version, err
+}
+
+// plan is a workload ready to run: its prebuilt requests.
+type plan struct {
+	w    workload
+	reqs []request
+}
+
+// planWorkloads gets viewer tokens when a workload needs them, builds every runnable
+// workload's requests, sends each once to the gateway (preflight) and checks that the floor
+// answers the same JSON as the gateway. Workloads that cannot run are recorded as skipped.
+func planWorkloads(ctx context.Context, client *http.Client, o options, selected []workload, smp *sample, gw, fl *loadTarget, rep *report, logger *slog.Logger) ([]plan, error) {
 	var tokens []string
 	var tokenErr error
 	if slices.ContainsFunc(selected, workload.needsViewers) {
 		if o.tokens != "" {
-			tokens, tokenErr = readTokens(o.tokens)
-			if tokenErr != nil {
-				return tokenErr
+			if tokens, tokenErr = readTokens(o.tokens); tokenErr != nil {
+				return nil, tokenErr
 			}
 		} else {
 			tokens, tokenErr = signInViewers(ctx, gw.graphqlURL(), 100)
 		}
-	}
-
-	type plan struct {
-		w    workload
-		reqs []request
 	}
 	var plans []plan
 	var floorReqs []request
@@ -252,12 +280,12 @@ func benchmark(ctx context.Context, o options, args []string, stdout, stderr io.
 			continue
 		}
 		rep.Workloads = append(rep.Workloads, wi)
-		reqs, err := buildRequests(w, &smp, tokens, requestsPerWorkload, o.sampleSeed+uint64(i)+1)
+		reqs, err := buildRequests(w, smp, tokens, requestsPerWorkload, o.sampleSeed+uint64(i)+1)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if err := preflight(ctx, client, gw.graphqlURL(), w, reqs); err != nil {
-			return err
+			return nil, err
 		}
 		if w.floorServes() {
 			floorReqs = append(floorReqs, reqs[:verifyCount]...)
@@ -267,21 +295,26 @@ func benchmark(ctx context.Context, o options, args []string, stdout, stderr io.
 	if len(floorReqs) > 0 {
 		n, err := verifyFloor(ctx, client, gw.graphqlURL(), fl.graphqlURL(), floorReqs, len(floorReqs))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		rep.FloorVerified = n
 		logger.Info("the floor answers like the gateway", "responses_compared", n)
 	}
+	return plans, nil
+}
 
+// measureAll runs every step: for each workload and concurrency, the gateway and then, when it
+// serves the workload, the floor, so the two are measured close together in time.
+func measureAll(ctx context.Context, client *http.Client, o options, plans []plan, gw, fl *loadTarget, rep *report, logger *slog.Logger) error {
 	profDir := ""
 	if o.profile {
 		profDir = filepath.Join(o.out, "profiles")
 		if err := os.MkdirAll(profDir, 0o755); err != nil {
-			return err
+			return fmt.Errorf("profiles: %w", err)
 		}
 	}
 	maxConc := slices.Max(o.concurrency)
-	runtime.GOMAXPROCS(loadGOMAXPROCS)
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(loadGOMAXPROCS))
 	for _, pl := range plans {
 		for _, c := range o.concurrency {
 			targets := []*loadTarget{gw}
@@ -291,7 +324,7 @@ func benchmark(ctx context.Context, o options, args []string, stdout, stderr io.
 			for _, t := range targets {
 				var prof *profileSpec
 				if o.profile && t == gw && c == maxConc {
-					prof = &profileSpec{Dir: profDir, Prefix: fmt.Sprintf("%s-%s-%s-c%d", started.UTC().Format("2006-01-02"), sc.Name, pl.w.Name, c)}
+					prof = &profileSpec{Dir: profDir, Prefix: fmt.Sprintf("%s-%s-%s-c%d", rep.StartedAt.Format("2006-01-02"), rep.Scale.Name, pl.w.Name, c)}
 				}
 				res, err := measureStep(ctx, client, t, pl.w, pl.reqs, c, o.warmup, o.duration, prof)
 				if err != nil {
@@ -303,34 +336,9 @@ func benchmark(ctx context.Context, o options, args []string, stdout, stderr io.
 				rep.Steps = append(rep.Steps, res)
 				logger.Info("step", "server", t.Name, "workload", pl.w.Name, "c", c, "req_per_s", fmt.Sprintf("%.0f", res.RPS),
 					"p50_ms", fmt.Sprintf("%.2f", res.P50Ms), "p99_ms", fmt.Sprintf("%.2f", res.P99Ms), "errors", res.Errors,
-					"stmts_max", res.StatementsMax, "depth", res.Depth)
+					"stmts_max", res.StatementsMax, "depth", res.Depth, "other_cores", fmt.Sprintf("%.2f", res.OtherCores))
 			}
 		}
-	}
-	runtime.GOMAXPROCS(runtime.NumCPU())
-
-	rep.FinishedAt = time.Now().UTC()
-	rep.Machine.LoadAvgEnd = loadAvg()
-	rep.evaluate()
-	files, err := rep.write(o.out)
-	if err != nil {
-		return err
-	}
-	rep.markdown(stdout)
-	fmt.Fprintf(stdout, "\nwrote %s\n", strings.Join(files, ", "))
-
-	var failed []string
-	for _, s := range rep.Steps {
-		if s.ErrorRate > maxErrorRate {
-			failed = append(failed, fmt.Sprintf("%s %s c=%d: %d of %d requests failed (%.1f%%), first: %s",
-				s.Target, s.Workload, s.Concurrency, s.Errors, s.Requests, s.ErrorRate*100, s.FirstError))
-		}
-	}
-	if len(failed) > 0 {
-		return fmt.Errorf("more than %.0f%% of requests failed:\n  %s", maxErrorRate*100, strings.Join(failed, "\n  "))
-	}
-	if missed := rep.missedTargets(); o.strict && len(missed) > 0 {
-		return fmt.Errorf("-strict: missed targets: %s", strings.Join(missed, "; "))
 	}
 	return nil
 }

@@ -100,7 +100,7 @@ type workloadInfo struct {
 func describeWorkload(w workload) workloadInfo {
 	wi := workloadInfo{Name: w.Name, Title: w.Title, FloorServes: w.floorServes()}
 	for _, s := range w.Mix {
-		d, _ := queryDepth(s.Op.Query) // the table's queries parse; TestWorkloadQueriesParse says so
+		d, _ := queryDepth(s.Op.Query) // the table's queries parse: TestWorkloadQueriesValidate
 		auth := "anonymous"
 		if s.Op.Auth == signedIn {
 			auth = "signed-in viewer (bearer token)"
@@ -240,15 +240,32 @@ func verdict(ok bool) string {
 	return "missed"
 }
 
-// missedTargets returns the names of the targets this run misses.
-func (r *report) missedTargets() []string {
-	var out []string
-	for _, t := range r.Targets {
-		if t.Status == "missed" {
-			out = append(out, t.Name)
+// verdict fails the run when a step's error rate is over maxErrorRate and, when strict, when
+// a target is missed. Timing alone never fails a run that is not strict.
+func (r *report) verdict(strict bool) error {
+	var failed []string
+	for _, s := range r.Steps {
+		if s.ErrorRate > maxErrorRate {
+			failed = append(failed, fmt.Sprintf("%s %s c=%d: %d of %d requests failed (%.1f%%), first: %s",
+				s.Target, s.Workload, s.Concurrency, s.Errors, s.Requests, s.ErrorRate*100, s.FirstError))
 		}
 	}
-	return out
+	if len(failed) > 0 {
+		return fmt.Errorf("more than %.0f%% of requests failed:\n  %s", maxErrorRate*100, strings.Join(failed, "\n  "))
+	}
+	if !strict {
+		return nil
+	}
+	var missed []string
+	for _, t := range r.Targets {
+		if t.Status == "missed" {
+			missed = append(missed, t.Name)
+		}
+	}
+	if len(missed) > 0 {
+		return fmt.Errorf("-strict: missed targets: %s", strings.Join(missed, "; "))
+	}
+	return nil
 }
 
 // write saves the report as <date>-<scale>.json and .md in dir, and as latest.md.
@@ -295,9 +312,13 @@ func (r *report) markdown(w io.Writer) {
 	p("- **Machine:** %d CPUs (%s), %.1f GiB memory, Linux %s; %s; %s\n", m.CPUs, m.CPUModel,
 		float64(m.MemoryBytes)/(1<<30), m.Kernel, m.GoVersion, m.PostgresVersion)
 	p("- **Load average:** %s at the start, %s at the end (other work on the machine skews the numbers)\n", m.LoadAvgStart, m.LoadAvgEnd)
+	reuse := "built by this run"
+	if r.Database.Reused {
+		reuse = "reused"
+	}
 	p("- **Scale:** %d users, %d topics, %d contents, %d interactions (seed %d; database `%s`, seeded %s, %s)\n",
 		r.Scale.Users, r.Scale.Topics, r.Scale.Contents, r.Scale.Interactions, r.Scale.Seed, r.Scale.Database,
-		r.Database.SeededAt.UTC().Format("2006-01-02 15:04Z"), map[bool]string{true: "reused", false: "built by this run"}[r.Database.Reused])
+		r.Database.SeededAt.UTC().Format("2006-01-02 15:04Z"), reuse)
 	p("- **Steps:** %s measured after %s of warm-up, at concurrency %s, closed loop (each worker sends its next request when the previous one answered), keep-alive connections\n",
 		time.Duration(r.Settings.DurationSeconds*float64(time.Second)), time.Duration(r.Settings.WarmupSeconds*float64(time.Second)), joinInts(r.Settings.Concurrency))
 	p("- **Core sharing:** %s\n", r.CorePolicy)
@@ -311,7 +332,7 @@ func (r *report) markdown(w io.Writer) {
 
 	p("\n## Targets\n\n| target | result | measured |\n|---|---|---|\n")
 	for _, t := range r.Targets {
-		p("| %s | %s | %s |\n", t.Name, map[string]string{"holds": "✅ holds", "missed": "❌ missed"}[t.Status]+orEmpty(t.Status), t.Detail)
+		p("| %s | %s | %s |\n", t.Name, statusMark(t.Status), t.Detail)
 	}
 	if len(r.Ratios) > 0 {
 		p("\n## Gateway ÷ floor\n\n| workload | measure | gateway | floor | gateway ÷ floor |\n|---|---|---:|---:|---:|\n")
@@ -347,7 +368,8 @@ func (r *report) markdown(w io.Writer) {
 		}
 	}
 	p(". PG CPU is the CPU time of every PostgreSQL process on the machine over the step (other databases' work included). " +
-		"Machine busy cores come from /proc/stat; \"other\" is what neither the server, PostgreSQL nor the load generator used — other work on the machine, which skews that step.\n")
+		"Machine busy cores come from /proc/stat; \"other\" is what neither the server, PostgreSQL nor the load generator used: " +
+		"other work on the machine (which skews that step) plus kernel time not charged to a process, such as loopback networking in softirq.\n")
 
 	p("\n## Workloads\n\nQuery depth counts the fields on the longest path from the root to a leaf (`{ a { b } }` has depth 2).\n\n")
 	for _, wi := range r.Workloads {
@@ -365,9 +387,13 @@ func (r *report) markdown(w io.Writer) {
 	}
 }
 
-func orEmpty(status string) string {
-	if status == "holds" || status == "missed" {
-		return ""
+// statusMark renders a target's status.
+func statusMark(status string) string {
+	switch status {
+	case "holds":
+		return "✅ holds"
+	case "missed":
+		return "❌ missed"
 	}
 	return status
 }

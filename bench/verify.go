@@ -50,7 +50,7 @@ func preflight(ctx context.Context, client *http.Client, gatewayURL string, w wo
 		if err != nil {
 			return fmt.Errorf("preflight %s (%s): %w", w.Name, r.Op, err)
 		}
-		if a.Status != http.StatusOK || bytes.Contains(a.Body, errorsKey) {
+		if a.Status != http.StatusOK || bytes.Contains(a.Body, []byte(errorsKey)) {
 			return fmt.Errorf("preflight %s (%s): the gateway answered status %d: %s", w.Name, r.Op, a.Status, snippet(a.Body))
 		}
 	}

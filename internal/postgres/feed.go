@@ -234,7 +234,8 @@ func (s *FeedStore) FeedPage(ctx context.Context, v access.Viewer, id int64, aft
 		return items, true, nil
 	}
 	var exists bool
-	if err := s.db.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM feed_snapshots s WHERE s.id = $1 AND s.expires_at > now())`, id); err != nil && !errors.Is(err, sql.ErrNoRows) {
+	if err := s.db.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM feed_snapshots s WHERE s.id = $1 AND s.expires_at > now()
+		AND coalesce(s.user_id, 0) = $2)`, id, v.UserID); err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, false, fmt.Errorf("feed page: %w", err)
 	}
 	return items, exists, nil

@@ -18,12 +18,12 @@ func (s *UserStore) UpdatePreferences(ctx context.Context, userID int64, p user.
 	err := withTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO preferences AS p (user_id, languages, kinds, email_notifications,
 				in_app_notifications, locale, time_zone)
-			VALUES ($1, coalesce($2, '{}'), coalesce($3, '{}'), coalesce($4, 'weekly'), coalesce($5, true), coalesce($6, 'en'), coalesce($7, 'UTC'))
+			VALUES ($1, coalesce($2::text[], '{}'), coalesce($3::text[], '{}'), coalesce($4::text, 'weekly'), coalesce($5::boolean, true), coalesce($6::text, 'en'), coalesce($7::text, 'UTC'))
 			ON CONFLICT (user_id) DO UPDATE SET
-				languages = coalesce($2, p.languages), kinds = coalesce($3, p.kinds),
-				email_notifications = coalesce($4, p.email_notifications),
-				in_app_notifications = coalesce($5, p.in_app_notifications),
-				locale = coalesce($6, p.locale), time_zone = coalesce($7, p.time_zone), updated_at = now()`,
+				languages = coalesce($2::text[], p.languages), kinds = coalesce($3::text[], p.kinds),
+				email_notifications = coalesce($4::text, p.email_notifications),
+				in_app_notifications = coalesce($5::boolean, p.in_app_notifications),
+				locale = coalesce($6::text, p.locale), time_zone = coalesce($7::text, p.time_zone), updated_at = now()`,
 			userID, nullableArray(p.Languages), nullableArray(p.Kinds), (*string)(p.EmailNotifications),
 			p.InAppNotifications, p.Locale, p.TimeZone)
 		if err != nil {
@@ -72,7 +72,7 @@ func replaceSet(ctx context.Context, tx *sqlx.Tx, table, column string, userID i
 	if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE user_id = $1`, userID); err != nil {
 		return err
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO `+table+` (user_id, `+column+`) SELECT DISTINCT $1, x FROM unnest($2::bigint[]) AS x`, userID, pq.Array(ids))
+	_, err := tx.ExecContext(ctx, `INSERT INTO `+table+` (user_id, `+column+`) SELECT DISTINCT $1::bigint, x FROM unnest($2::bigint[]) AS x`, userID, pq.Array(ids))
 	return err
 }
 
