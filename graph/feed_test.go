@@ -75,7 +75,9 @@ func newViewer(t *testing.T, handle string) string {
 func updatePrefs(t *testing.T, token string, input map[string]any) {
 	t.Helper()
 	var d struct {
-		UpdatePreferences struct{ UserErrors []struct{ Field, Code string } }
+		UpdatePreferences struct {
+			UserErrors []struct{ Field, Code string }
+		}
 	}
 	postAs(t, token, `mutation($in: UpdatePreferencesInput!) { updatePreferences(input: $in) { userErrors { field code } } }`,
 		map[string]any{"in": input}).ok(t, &d)

@@ -63,7 +63,11 @@ func TestInteractionsKeepStateAndCounters(t *testing.T) {
 		{"HIDE", nil, 2, 0, 1, true, false, true, true},
 		{"SHARE", nil, 2, 0, 1, true, false, true, true},
 	}
-	var base struct{ Content struct{ Stats struct{ Views, Likes, Bookmarks int } } }
+	var base struct {
+		Content struct {
+			Stats struct{ Views, Likes, Bookmarks int }
+		}
+	}
 	post(t, `query($id: ID!) { content(id: $id) { stats { views likes bookmarks } } }`, map[string]any{"id": item}).ok(t, &base)
 	b := base.Content.Stats
 	for i, s := range steps {
@@ -241,7 +245,9 @@ func TestUpdatePreferences(t *testing.T) {
 		})
 	}
 	// Nothing of a refused update was written: the locale set alongside the unknown topic is unchanged.
-	var me struct{ Viewer struct{ Preferences struct{ Locale string } } }
+	var me struct {
+		Viewer struct{ Preferences struct{ Locale string } }
+	}
 	postAs(t, token, `{ viewer { preferences { locale } } }`, nil).ok(t, &me)
 	if me.Viewer.Preferences.Locale != "pt-BR" {
 		t.Errorf("a refused update changed the locale to %q", me.Viewer.Preferences.Locale)

@@ -35,7 +35,7 @@ func ParseKey(s string) (Key, error) {
 		}
 	}
 	if err != nil {
-		return Key{}, fmt.Errorf("signing key %q: the secret is not base64 (standard or URL-safe, padded or not)", id)
+		return Key{}, fmt.Errorf("signing key %q: the secret is not base64", id)
 	}
 	if len(b) < minSecretBytes {
 		return Key{}, fmt.Errorf("signing key %q: the secret must be at least %d bytes", id, minSecretBytes)
