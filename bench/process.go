@@ -278,19 +278,17 @@ func cpuSince(before, after map[int]time.Duration) time.Duration {
 	return total
 }
 
-// machineCPU returns the busy CPU time of the whole machine so far (every CPU's time except
-// idle and iowait), from /proc/stat.
+// machineCPU returns the busy CPU time of the whole machine so far, from /proc/stat: user,
+// nice, system, irq and softirq time of every CPU (not idle, iowait, or time stolen by a
+// hypervisor).
 func machineCPU() time.Duration {
-	line := procField("/proc/stat", "cpu", " ")
+	f := strings.Fields(procField("/proc/stat", "cpu", " "))
 	var total int64
-	for i, f := range strings.Fields(line) {
-		if i == 3 || i == 4 { // idle, iowait
-			continue
+	for _, i := range []int{0, 1, 2, 5, 6} {
+		if i >= len(f) {
+			return 0
 		}
-		if i >= 8 { // guest time is already counted in user time
-			break
-		}
-		n, err := strconv.ParseInt(f, 10, 64)
+		n, err := strconv.ParseInt(f[i], 10, 64)
 		if err != nil {
 			return 0
 		}

@@ -96,8 +96,10 @@ func (r *Resolver) contentFilter(ctx context.Context, f *model.ContentFilter) (c
 	return out, nil
 }
 
-func newContentConnection(ctx context.Context, l postgres.ContentList, o content.Order, p relay.Page, count func(context.Context) (int, error)) *model.ContentConnection {
-	prefetch(ctx, l.Items)
+func newContentConnection(ctx context.Context, l postgres.ContentList, o content.Order, p relay.Page, count func(context.Context) (int, error)) (*model.ContentConnection, error) {
+	if err := prefetch(ctx, l.Items); err != nil {
+		return nil, err
+	}
 	conn := &model.ContentConnection{Edges: make([]*model.ContentEdge, len(l.Items)), Count: count}
 	cursors := make([]string, len(l.Items))
 	for i, c := range l.Items {
@@ -106,7 +108,7 @@ func newContentConnection(ctx context.Context, l postgres.ContentList, o content
 	}
 	info := relay.NewPageInfo(p, l.More, cursors)
 	conn.PageInfo = &info
-	return conn
+	return conn, nil
 }
 
 // selects reports whether the current field's selection asks for field name at the end of
@@ -145,34 +147,46 @@ func (r *Resolver) childContents(ctx context.Context, pages *dataloader.Loader[l
 	}
 	return newContentConnection(ctx, list, order, page, func(ctx context.Context) (int, error) {
 		return counts.Load(ctx, parentID)()
-	}), nil
+	})
 }
 
-// prefetch starts loading the relations the client selected under a page of content, all
-// keys at once, so each relation is one batch whatever the timing of the items' resolvers;
-// those resolvers then find their answers in the loaders' cache.
-func prefetch(ctx context.Context, items []*content.Content) {
+// prefetch loads the relations the client selected under a page of content, all keys at
+// once, so each relation is one batch whatever the timing of the items' resolvers; those
+// resolvers then find their answers in the loaders' cache. A top-level list reads them right
+// away; a list nested under other objects joins the batch window its siblings share.
+func prefetch(ctx context.Context, items []*content.Content) error {
+	return prefetchExcept(ctx, items, loaders.Relations{})
+}
+
+// prefetchExcept is prefetch for a page whose known relations are already in the loaders.
+func prefetchExcept(ctx context.Context, items []*content.Content, known loaders.Relations) error {
 	if len(items) == 0 {
-		return
+		return nil
 	}
 	l := loaders.For(ctx)
-	ids := make([]int64, len(items))
-	for i, c := range items {
-		ids[i] = c.ID
+	rel := loaders.Relations{
+		Authors:      !known.Authors && selects(ctx, "edges", "node", "author"),
+		Topics:       !known.Topics && selects(ctx, "edges", "node", "topics"),
+		ViewerStates: !known.ViewerStates && selects(ctx, "edges", "node", "viewerState"),
 	}
-	if selects(ctx, "edges", "node", "author") {
-		authors := make([]int64, len(items))
-		for i, c := range items {
-			authors[i] = c.AuthorID
-		}
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Object == "Query" {
+		return l.Preload(ctx, items, rel)
+	}
+	ids := make([]int64, len(items))
+	authors := make([]int64, len(items))
+	for i, c := range items {
+		ids[i], authors[i] = c.ID, c.AuthorID
+	}
+	if rel.Authors {
 		l.UserByID.LoadMany(ctx, authors)
 	}
-	if selects(ctx, "edges", "node", "topics") {
+	if rel.Topics {
 		l.TopicsByContentID.LoadMany(ctx, ids)
 	}
-	if l.ViewerStateByContentID != nil && selects(ctx, "edges", "node", "viewerState") {
+	if rel.ViewerStates && l.ViewerStateByContentID != nil {
 		l.ViewerStateByContentID.LoadMany(ctx, ids)
 	}
+	return nil
 }
 
 // parseIDs decodes a list of global IDs of one type.

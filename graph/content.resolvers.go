@@ -107,7 +107,7 @@ func (r *queryResolver) Contents(ctx context.Context, filter *model.ContentFilte
 	}
 	return newContentConnection(ctx, list, order, page, func(ctx context.Context) (int, error) {
 		return r.ContentStore.Count(ctx, v, f)
-	}), nil
+	})
 }
 
 func (r *Resolver) Content() ContentResolver { return &contentResolver{r} }

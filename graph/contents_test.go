@@ -221,3 +221,41 @@ func TestContentsFilters(t *testing.T) {
 		})
 	}
 }
+
+func TestTopicListPagesBothWays(t *testing.T) {
+	const q = `query($first: Int, $after: String, $last: Int, $before: String) {
+	  contents(filter: {topicSlugs: ["travel"]}, first: $first, after: $after, last: $last, before: $before) {
+	    edges { node { slug } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`
+	collect := func(backward bool) []string {
+		var all []string
+		vars := map[string]any{}
+		for i := 0; i < 20; i++ {
+			var p page
+			if backward {
+				vars["last"] = 6
+			} else {
+				vars["first"] = 6
+			}
+			post(t, q, vars).ok(t, &p)
+			if backward {
+				all = append(p.slugs(), all...)
+				if !p.Contents.PageInfo.HasPreviousPage {
+					return all
+				}
+				vars["before"] = *p.Contents.PageInfo.StartCursor
+			} else {
+				all = append(all, p.slugs()...)
+				if !p.Contents.PageInfo.HasNextPage {
+					return all
+				}
+				vars["after"] = *p.Contents.PageInfo.EndCursor
+			}
+		}
+		t.Fatal("pagination does not end")
+		return nil
+	}
+	forward, backward := collect(false), collect(true)
+	if len(forward) != 20 || !slices.Equal(forward, backward) {
+		t.Errorf("travel listed %d items forward, %d backward:\n%v\n%v", len(forward), len(backward), forward, backward)
+	}
+}

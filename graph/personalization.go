@@ -82,7 +82,7 @@ func (r *Resolver) follow(ctx context.Context, in model.FollowUserInput, on bool
 
 // newFeedConnection turns a feed page into its connection, handing the viewer's state for
 // each item to the loaders so viewerState costs no statement.
-func newFeedConnection(ctx context.Context, p feed.Page, paged bool) *model.FeedConnection {
+func newFeedConnection(ctx context.Context, p feed.Page, paged bool) (*model.FeedConnection, error) {
 	l := loaders.For(ctx)
 	conn := &model.FeedConnection{Edges: make([]*model.FeedEdge, len(p.Items))}
 	items := make([]*content.Content, len(p.Items))
@@ -98,12 +98,14 @@ func newFeedConnection(ctx context.Context, p feed.Page, paged bool) *model.Feed
 				ContentID: it.Content.ID, Viewed: it.Viewed, Liked: it.Liked, Bookmarked: it.Bookmarked})
 		}
 	}
-	prefetch(ctx, items)
+	if err := prefetchExcept(ctx, items, loaders.Relations{ViewerStates: true}); err != nil {
+		return nil, err
+	}
 	conn.PageInfo = &relay.PageInfo{HasNextPage: p.More, HasPreviousPage: paged}
 	if n := len(p.Cursors); n > 0 {
 		conn.PageInfo.StartCursor, conn.PageInfo.EndCursor = &p.Cursors[0], &p.Cursors[n-1]
 	}
-	return conn
+	return conn, nil
 }
 
 // shelf lists one of the user's shelves (bookmarks or history).
@@ -124,7 +126,9 @@ func (r *Resolver) shelf(ctx context.Context, u *user.User, s postgres.Shelf, fi
 		conn.Edges[i] = &model.ContentEdge{Cursor: cursors[i], Node: it.Content}
 		list[i] = it.Content
 	}
-	prefetch(ctx, list)
+	if err := prefetch(ctx, list); err != nil {
+		return nil, err
+	}
 	info := relay.NewPageInfo(page, more, cursors)
 	conn.PageInfo = &info
 	conn.Count = func(ctx context.Context) (int, error) {

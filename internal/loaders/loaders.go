@@ -104,11 +104,16 @@ type Loaders struct {
 	RelatedByContentID   *dataloader.Loader[RelatedKey, []*content.Content]
 	// ViewerStateByContentID answers for the operation's viewer; it is nil for anonymous viewers.
 	ViewerStateByContentID *dataloader.Loader[int64, *postgres.ViewerState]
+
+	stores Stores
+	viewer access.Viewer
 }
 
 // New builds the loaders for one operation run by viewer v.
 func New(s Stores, cfg Config, v access.Viewer) *Loaders {
 	l := &Loaders{
+		stores:              s,
+		viewer:              v,
 		UserByID:            newLoader(cfg, byID(s.Users.ByIDs)),
 		PreferencesByUserID: newLoader(cfg, byID(s.Users.PreferencesByUserIDs)),
 		TopicByID:           newLoader(cfg, byID(s.Topics.ByIDs)),

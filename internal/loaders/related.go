@@ -6,7 +6,6 @@ import (
 	"github.com/graph-gophers/dataloader/v7"
 
 	"github.com/tailorhq/tailor/internal/access"
-	"github.com/tailorhq/tailor/internal/apperr"
 	"github.com/tailorhq/tailor/internal/content"
 )
 
@@ -16,8 +15,12 @@ type RelatedKey struct {
 	First int
 }
 
+// relatedBatch answers every key of a batch that asks for the same number of items with one
+// statement, each key's items visible to v and best first.
 func relatedBatch(s Stores, v access.Viewer) dataloader.BatchFunc[RelatedKey, []*content.Content] {
-	return func(ctx context.Context, keys []RelatedKey) []*dataloader.Result[[]*content.Content] {
-		return results[[]*content.Content](len(keys), nil, apperr.New(apperr.Internal, "related content is not available"))
-	}
+	return grouped(
+		func(k RelatedKey) (int, int64) { return k.First, k.ID },
+		func(ctx context.Context, first int, ids []int64) ([][]*content.Content, error) {
+			return s.Contents.RelatedByIDs(ctx, v, ids, first)
+		})
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/tailorhq/tailor/internal/apperr"
 	"github.com/tailorhq/tailor/internal/content"
 	"github.com/tailorhq/tailor/internal/relay"
+	"github.com/tailorhq/tailor/internal/user"
 )
 
 // ContentStore reads content items, always through the viewer's visibility rules: an item a
@@ -87,7 +88,11 @@ func ContentOrderName(o content.Order) string { return "contents/" + o.Name() }
 
 // applyPage adds the keyset condition of p and returns the ORDER BY and LIMIT clauses.
 func applyPage(q *query, o content.Order, p relay.Page) (string, error) {
-	key := orderKey(o)
+	return applyPageOn(q, orderKey(o), "c.id", o, p)
+}
+
+// applyPageOn is applyPage over the given sort and tiebreaker columns.
+func applyPageOn(q *query, key, id string, o content.Order, p relay.Page) (string, error) {
 	desc := o.Descending != p.Backward
 	dir, cmp := "ASC", ">"
 	if desc {
@@ -106,9 +111,9 @@ func applyPage(q *query, o content.Order, p relay.Page) (string, error) {
 			}
 			keyArg = t
 		}
-		q.and(fmt.Sprintf("(%s, c.id) %s (%s, %s)", key, cmp, q.arg(keyArg), q.arg(p.Cursor.ID)))
+		q.and(fmt.Sprintf("(%s, %s) %s (%s, %s)", key, id, cmp, q.arg(keyArg), q.arg(p.Cursor.ID)))
 	}
-	return fmt.Sprintf("ORDER BY %s %s, c.id %s LIMIT %d", key, dir, dir, p.Limit+1), nil
+	return fmt.Sprintf("ORDER BY %s %s, %s %s LIMIT %d", key, dir, id, dir, p.Limit+1), nil
 }
 
 // ContentList is one page of content items in list order.
@@ -141,18 +146,44 @@ type ContentListQuery struct {
 // List returns one page of the content items that match lq.
 func (s *ContentStore) List(ctx context.Context, lq ContentListQuery) (ContentList, error) {
 	q := &query{}
-	visibleTo(q, lq.Viewer)
-	applyFilter(q, lq.Filter)
-	tail, err := applyPage(q, lq.Order, lq.Page)
+	from, tail, err := "contents c", "", error(nil)
+	if topic, ok := listedTopicWalk(lq.Viewer, lq.Filter, lq.Order); ok {
+		// One topic, newest first, for a viewer who sees only listed items: walk the topic's
+		// listing index instead of filtering the whole publication order.
+		from = "content_topics ct JOIN contents c ON c.id = ct.content_id"
+		q.and("ct.topic_id = " + q.arg(topic))
+		q.and("ct.listed")
+		f := lq.Filter
+		f.TopicIDs, f.Statuses = nil, nil
+		applyFilter(q, f)
+		tail, err = applyPageOn(q, "ct.sorted_at", "ct.content_id", lq.Order, lq.Page)
+	} else {
+		visibleTo(q, lq.Viewer)
+		applyFilter(q, lq.Filter)
+		tail, err = applyPage(q, lq.Order, lq.Page)
+	}
 	if err != nil {
 		return ContentList{}, err
 	}
 	var rows []*content.Content
-	stmt := fmt.Sprintf("SELECT %s FROM contents c WHERE %s %s", columns(lq.WithBody), q.whereClause(), tail)
+	stmt := fmt.Sprintf("SELECT %s FROM %s WHERE %s %s", columns(lq.WithBody), from, q.whereClause(), tail)
 	if err := s.db.SelectContext(ctx, &rows, stmt, q.args...); err != nil {
 		return ContentList{}, fmt.Errorf("list contents: %w", err)
 	}
 	return newContentList(rows, lq.Page), nil
+}
+
+// listedTopicWalk reports whether a list can be read from one topic's listing index: one topic,
+// publication order, published items only, and a viewer for whom "visible" means "listed"
+// (anonymous visitors, readers and members, who have no unpublished items of their own).
+func listedTopicWalk(v access.Viewer, f content.Filter, o content.Order) (int64, bool) {
+	v = v.ForContent()
+	onlyListed := v.Anonymous() || !v.HasRole(user.RoleAuthor)
+	published := len(f.Statuses) == 0 || (len(f.Statuses) == 1 && f.Statuses[0] == content.StatusPublished)
+	if len(f.TopicIDs) != 1 || o.Field != content.OrderPublishedAt || !onlyListed || !published {
+		return 0, false
+	}
+	return f.TopicIDs[0], true
 }
 
 // Count returns how many content items visible to v match f.
