@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"encoding/base64"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -130,7 +131,7 @@ func craft(t *testing.T, method jwt.SigningMethod, key any, kid string, claims j
 func validClaims(userID int64) jwt.MapClaims {
 	now := time.Now()
 	return jwt.MapClaims{
-		"iss": auth.Issuer, "aud": auth.Audience, "sub": "1", "jti": "0123456789abcdef0123",
+		"iss": auth.Issuer, "aud": auth.Audience, "sub": strconv.FormatInt(userID, 10), "jti": "0123456789abcdef0123",
 		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(),
 	}
 }

@@ -70,7 +70,7 @@ type Options struct {
 // explorer at /, liveness at /healthz and readiness (the database answers) at /readyz.
 func NewHTTPHandler(o Options) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", NewGraphQLHandler(o))
+	mux.Handle("/graphql", logRequests(o.Logger, NewGraphQLHandler(o)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ok\n")
@@ -226,6 +226,35 @@ func writeError(w http.ResponseWriter, status int, code apperr.Code, message str
 	_ = json.NewEncoder(w).Encode(map[string]any{
 		"errors": []map[string]any{{"message": message, "extensions": map[string]any{"code": code}}},
 	})
+}
+
+// slowRequest is how long a request may take before it is logged at info level.
+const slowRequest = time.Second
+
+// logRequests logs every request at debug level, and failed or slow ones at info level.
+func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sw, r)
+		elapsed := time.Since(start)
+		level := slog.LevelDebug
+		if sw.status >= 500 || elapsed > slowRequest {
+			level = slog.LevelInfo
+		}
+		logger.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path,
+			"status", sw.status, "duration", elapsed, "remote", r.RemoteAddr)
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(status int) {
+	w.status = status
+	w.ResponseWriter.WriteHeader(status)
 }
 
 // authenticate puts the request's viewer in its context, refusing credentials that prove
