@@ -28,11 +28,11 @@ const statementsHeader = "Tailor-Sql-Statements"
 // The floor's SQL: what a careful hand-written service runs for W2 and W3 on behalf of an
 // anonymous visitor, with the same visibility rules as the gateway.
 const (
-	// floorTopicList is W2's list: the topic's 50 newest visible items.
-	floorTopicList = `SELECT c.id, c.title, c.author_id FROM contents c
-		WHERE c.deleted_at IS NULL AND c.status = 'published' AND c.visibility <> 'private'
-		  AND EXISTS (SELECT 1 FROM content_topics ct WHERE ct.content_id = c.id AND ct.topic_id = $1)
-		ORDER BY c.sorted_at DESC, c.id DESC LIMIT 50`
+	// floorTopicList is W2's list: the topic's 50 newest visible items, walked from the topic's
+	// listing index (content_topics_listed_idx: listed = published, not private, not deleted).
+	floorTopicList = `SELECT c.id, c.title, c.author_id FROM content_topics ct JOIN contents c ON c.id = ct.content_id
+		WHERE ct.topic_id = $1 AND ct.listed
+		ORDER BY ct.sorted_at DESC, ct.content_id DESC LIMIT 50`
 	// floorAuthors reads the page's authors at once.
 	floorAuthors = `SELECT u.id, u.handle FROM users u WHERE u.id = ANY($1)`
 	// floorAuthorsTop3 reads each author's three newest visible items with one statement.

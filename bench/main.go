@@ -133,6 +133,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 // benchmark is the whole harness run: prepare, plan, measure, report.
 func benchmark(ctx context.Context, o options, args []string, stdout, stderr io.Writer) error {
+	if runtime.GOOS != "linux" {
+		return fmt.Errorf("the benchmark measures servers through /proc and runs on Linux only, not %s", runtime.GOOS)
+	}
 	started := time.Now()
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	sc, err := scaleByName(o.scale)

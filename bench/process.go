@@ -87,8 +87,7 @@ func startProcess(name, bin string, args, env []string, logPath, addr string) (*
 	cmd := exec.Command(bin, args...)
 	cmd.Env = env
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	// If the harness dies, its servers die with it.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	cmd.SysProcAttr = serverAttr()
 	if err := cmd.Start(); err != nil {
 		logFile.Close()
 		return nil, fmt.Errorf("start %s: %w", name, err)
@@ -191,6 +190,12 @@ const clockTick = 100
 
 // readProcCPU returns the CPU time pid has used.
 func readProcCPU(pid int) (time.Duration, error) {
+	return readProcCPUOf(pid, false)
+}
+
+// readProcCPUOf returns the CPU time pid has used and, with children, the time of its
+// children that have exited and been waited for.
+func readProcCPUOf(pid int, children bool) (time.Duration, error) {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
 		return 0, err
@@ -201,15 +206,23 @@ func readProcCPU(pid int) (time.Duration, error) {
 		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
 	}
 	f := strings.Fields(string(b[i+1:]))
-	if len(f) < 13 {
+	if len(f) < 15 {
 		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
 	}
-	utime, err1 := strconv.ParseInt(f[11], 10, 64)
-	stime, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err := errors.Join(err1, err2); err != nil {
-		return 0, fmt.Errorf("/proc/%d/stat: %w", pid, err)
+	// Fields 14 to 17 of proc(5): utime, stime, cutime, cstime.
+	last := 12
+	if children {
+		last = 14
 	}
-	return time.Duration(utime+stime) * time.Second / clockTick, nil
+	var ticks int64
+	for i := 11; i <= last; i++ {
+		n, err := strconv.ParseInt(f[i], 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("/proc/%d/stat: %w", pid, err)
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * time.Second / clockTick, nil
 }
 
 // resetPeakRSS resets pid's VmHWM to its current RSS. It reports false when the kernel does
@@ -242,7 +255,8 @@ func readPeakRSS(pid int) (int64, error) {
 }
 
 // postgresCPU returns the CPU time used so far by each process named postgres on the machine:
-// the server's backends, including the ones serving the benchmark.
+// the server's backends, including the ones serving the benchmark. Short-lived processes such
+// as parallel query workers count through the postmaster, their parent, once they exit.
 func postgresCPU() map[int]time.Duration {
 	out := map[int]time.Duration{}
 	entries, err := os.ReadDir("/proc")
@@ -258,7 +272,7 @@ func postgresCPU() map[int]time.Duration {
 		if err != nil || strings.TrimSpace(string(comm)) != "postgres" {
 			continue
 		}
-		if cpu, err := readProcCPU(pid); err == nil {
+		if cpu, err := readProcCPUOf(pid, true); err == nil {
 			out[pid] = cpu
 		}
 	}
@@ -295,15 +309,6 @@ func machineCPU() time.Duration {
 		total += n
 	}
 	return time.Duration(total) * time.Second / clockTick
-}
-
-// selfCPU returns the CPU time the harness itself has used.
-func selfCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // scrapeMallocs reads go_memstats_mallocs_total from the Prometheus text at url.

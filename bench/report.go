@@ -311,7 +311,7 @@ func (r *report) markdown(w io.Writer) {
 	m := r.Machine
 	p("- **Machine:** %d CPUs (%s), %.1f GiB memory, Linux %s; %s; %s\n", m.CPUs, m.CPUModel,
 		float64(m.MemoryBytes)/(1<<30), m.Kernel, m.GoVersion, m.PostgresVersion)
-	p("- **Load average:** %s at the start, %s at the end (other work on the machine skews the numbers)\n", m.LoadAvgStart, m.LoadAvgEnd)
+	p("- **Load average:** %s at the start, %s at the end (the \"other\" column shows each step's interference from other work)\n", m.LoadAvgStart, m.LoadAvgEnd)
 	reuse := "built by this run"
 	if r.Database.Reused {
 		reuse = "reused"
