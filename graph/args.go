@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"regexp"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/graph-gophers/dataloader/v7"
@@ -96,8 +97,8 @@ func (r *Resolver) contentFilter(ctx context.Context, f *model.ContentFilter) (c
 	return out, nil
 }
 
-func newContentConnection(ctx context.Context, l postgres.ContentList, o content.Order, p relay.Page, count func(context.Context) (int, error)) (*model.ContentConnection, error) {
-	if err := prefetch(ctx, l.Items); err != nil {
+func (r *Resolver) newContentConnection(ctx context.Context, l postgres.ContentList, o content.Order, p relay.Page, count func(context.Context) (int, error)) (*model.ContentConnection, error) {
+	if err := r.prefetch(ctx, l.Items); err != nil {
 		return nil, err
 	}
 	conn := &model.ContentConnection{Edges: make([]*model.ContentEdge, len(l.Items)), Count: count}
@@ -119,7 +120,16 @@ func selects(ctx context.Context, path ...string) bool {
 	if fc == nil || oc == nil {
 		return false
 	}
-	return selectsIn(oc, fc.Field.Selections, path)
+	type question struct {
+		field *ast.Field
+		path  string
+	}
+	compute := func() bool { return selectsIn(oc, fc.Field.Selections, path) }
+	if l := loaders.For(ctx); l != nil {
+		// The same field of every item of a list asks the same question: answer it once.
+		return l.Remember(question{fc.Field.Field, strings.Join(path, ".")}, compute)
+	}
+	return compute()
 }
 
 func selectsIn(oc *graphql.OperationContext, set ast.SelectionSet, path []string) bool {
@@ -145,7 +155,7 @@ func (r *Resolver) childContents(ctx context.Context, pages *dataloader.Loader[l
 	if err != nil {
 		return nil, err
 	}
-	return newContentConnection(ctx, list, order, page, func(ctx context.Context) (int, error) {
+	return r.newContentConnection(ctx, list, order, page, func(ctx context.Context) (int, error) {
 		return counts.Load(ctx, parentID)()
 	})
 }
@@ -154,12 +164,12 @@ func (r *Resolver) childContents(ctx context.Context, pages *dataloader.Loader[l
 // once, so each relation is one batch whatever the timing of the items' resolvers; those
 // resolvers then find their answers in the loaders' cache. A top-level list reads them right
 // away; a list nested under other objects joins the batch window its siblings share.
-func prefetch(ctx context.Context, items []*content.Content) error {
-	return prefetchExcept(ctx, items, loaders.Relations{})
+func (r *Resolver) prefetch(ctx context.Context, items []*content.Content) error {
+	return r.prefetchExcept(ctx, items, loaders.Relations{})
 }
 
 // prefetchExcept is prefetch for a page whose known relations are already in the loaders.
-func prefetchExcept(ctx context.Context, items []*content.Content, known loaders.Relations) error {
+func (r *Resolver) prefetchExcept(ctx context.Context, items []*content.Content, known loaders.Relations) error {
 	if len(items) == 0 {
 		return nil
 	}
@@ -170,7 +180,10 @@ func prefetchExcept(ctx context.Context, items []*content.Content, known loaders
 		ViewerStates: !known.ViewerStates && selects(ctx, "edges", "node", "viewerState"),
 	}
 	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Object == "Query" {
-		return l.Preload(ctx, items, rel)
+		if err := l.Preload(ctx, items, rel); err != nil {
+			return err
+		}
+		return r.preloadAuthorPages(ctx, l, items)
 	}
 	ids := make([]int64, len(items))
 	authors := make([]int64, len(items))

@@ -105,7 +105,7 @@ func (r *queryResolver) Contents(ctx context.Context, filter *model.ContentFilte
 	if err != nil {
 		return nil, err
 	}
-	return newContentConnection(ctx, list, order, page, func(ctx context.Context) (int, error) {
+	return r.newContentConnection(ctx, list, order, page, func(ctx context.Context) (int, error) {
 		return r.ContentStore.Count(ctx, v, f)
 	})
 }

@@ -82,7 +82,7 @@ func (r *Resolver) follow(ctx context.Context, in model.FollowUserInput, on bool
 
 // newFeedConnection turns a feed page into its connection, handing the viewer's state for
 // each item to the loaders so viewerState costs no statement.
-func newFeedConnection(ctx context.Context, p feed.Page, paged bool) (*model.FeedConnection, error) {
+func (r *Resolver) newFeedConnection(ctx context.Context, p feed.Page, paged bool) (*model.FeedConnection, error) {
 	l := loaders.For(ctx)
 	conn := &model.FeedConnection{Edges: make([]*model.FeedEdge, len(p.Items))}
 	items := make([]*content.Content, len(p.Items))
@@ -98,7 +98,7 @@ func newFeedConnection(ctx context.Context, p feed.Page, paged bool) (*model.Fee
 				ContentID: it.Content.ID, Viewed: it.Viewed, Liked: it.Liked, Bookmarked: it.Bookmarked})
 		}
 	}
-	if err := prefetchExcept(ctx, items, loaders.Relations{ViewerStates: true}); err != nil {
+	if err := r.prefetchExcept(ctx, items, loaders.Relations{ViewerStates: true}); err != nil {
 		return nil, err
 	}
 	conn.PageInfo = &relay.PageInfo{HasNextPage: p.More, HasPreviousPage: paged}
@@ -126,7 +126,7 @@ func (r *Resolver) shelf(ctx context.Context, u *user.User, s postgres.Shelf, fi
 		conn.Edges[i] = &model.ContentEdge{Cursor: cursors[i], Node: it.Content}
 		list[i] = it.Content
 	}
-	if err := prefetch(ctx, list); err != nil {
+	if err := r.prefetch(ctx, list); err != nil {
 		return nil, err
 	}
 	info := relay.NewPageInfo(page, more, cursors)

@@ -109,7 +109,7 @@ func (r *queryResolver) Feed(ctx context.Context, first *int, after *string) (*m
 	if err != nil {
 		return nil, err
 	}
-	return newFeedConnection(ctx, page, after != nil)
+	return r.newFeedConnection(ctx, page, after != nil)
 }
 
 func (r *queryResolver) Search(ctx context.Context, query string, first *int, after *string) (*model.SearchConnection, error) {

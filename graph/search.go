@@ -67,7 +67,9 @@ func (r *Resolver) searchContent(ctx context.Context, query string, first *int, 
 		items[i], cursors[i] = h.Content, h.Cursor
 		conn.Edges[i] = &model.SearchEdge{Cursor: h.Cursor, Node: h.Content, Rank: h.Rank}
 	}
-	prefetch(ctx, items)
+	if err := r.prefetch(ctx, items); err != nil {
+		return nil, err
+	}
 	info := relay.NewPageInfo(page, res.More, cursors)
 	conn.PageInfo = &info
 	return conn, nil

@@ -40,7 +40,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	cmd, rest := args[0], args[1:]
 	switch cmd {
 	case "serve":
-		return serve(ctx, cfg, rest, stdout)
+		return serve(ctx, cfg, rest, getenv, stdout)
 	case "migrate":
 		return migrate(ctx, cfg, rest, stdout)
 	case "seed":

@@ -6,6 +6,7 @@ package loaders
 import (
 	"context"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/graph-gophers/dataloader/v7"
@@ -107,6 +108,8 @@ type Loaders struct {
 
 	stores Stores
 	viewer access.Viewer
+	memoMu sync.Mutex
+	memo   map[any]bool
 }
 
 // New builds the loaders for one operation run by viewer v.

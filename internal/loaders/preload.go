@@ -6,6 +6,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/tailorhq/tailor/internal/content"
+	"github.com/tailorhq/tailor/internal/postgres"
 )
 
 // Relations names what Preload reads for a page of content.
@@ -63,4 +64,52 @@ func (l *Loaders) Preload(ctx context.Context, items []*content.Content, r Relat
 		})
 	}
 	return g.Wait()
+}
+
+// PreloadAuthorPages reads one page of content for every author of a page at once, as
+// ListByParents does for a batch, primes ContentsByAuthor with it, then preloads the
+// relations of all those items together. A top-level list uses it when its items' authors'
+// contents are selected, so that nested level costs one statement whatever the timing.
+func (l *Loaders) PreloadAuthorPages(ctx context.Context, items []*content.Content, key ChildPage, r Relations) error {
+	var authors []int64
+	seen := make(map[int64]bool, len(items))
+	for _, c := range items {
+		if !seen[c.AuthorID] {
+			seen[c.AuthorID] = true
+			authors = append(authors, c.AuthorID)
+		}
+	}
+	if len(authors) == 0 {
+		return nil
+	}
+	lists, err := l.stores.Contents.ListByParents(ctx, postgres.ParentAuthor, authors, postgres.ContentListQuery{
+		Viewer: l.viewer, Order: key.Order, Page: key.page(), WithBody: key.WithBody,
+	})
+	if err != nil {
+		return err
+	}
+	var inner []*content.Content
+	for i, id := range authors {
+		k := key
+		k.ParentID = id
+		l.ContentsByAuthor.Prime(ctx, k, lists[i])
+		inner = append(inner, lists[i].Items...)
+	}
+	return l.Preload(ctx, inner, r)
+}
+
+// Remember computes a fact about the operation once (such as what a field's selection asks
+// for) and returns the remembered answer afterwards.
+func (l *Loaders) Remember(key any, compute func() bool) bool {
+	l.memoMu.Lock()
+	defer l.memoMu.Unlock()
+	if v, ok := l.memo[key]; ok {
+		return v
+	}
+	if l.memo == nil {
+		l.memo = map[any]bool{}
+	}
+	v := compute()
+	l.memo[key] = v
+	return v
 }
