@@ -25,6 +25,7 @@ type ContentLister interface {
 	BySlug(ctx context.Context, v access.Viewer, slug string, withBody bool) (*content.Content, error)
 	ShelfPage(ctx context.Context, v access.Viewer, userID int64, s postgres.Shelf, p relay.Page) ([]postgres.ShelfItem, bool, error)
 	ShelfCount(ctx context.Context, v access.Viewer, userID int64, s postgres.Shelf) (int, error)
+	Search(ctx context.Context, q postgres.SearchQuery) (postgres.SearchPage, error)
 }
 
 // TopicLister lists and finds topics.

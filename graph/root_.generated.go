@@ -1947,7 +1947,11 @@ type ContentStats {
 extend type Content {
   "Engagement counters."
   stats: ContentStats!
-  "Similar items you may see: sharing topics with this one, or liked by the same people. 1 to 20 (default 5)."
+  """
+  Similar items you may see, best first: a point for each shared topic (among each topic's 50
+  newest items) and half a point for each person who liked or bookmarked both (among the 50 who
+  most recently engaged with this one); ties go to the newer item. Never the item itself.
+  """
   related("How many items, 1 to 20." first: Int = 5): [Content!]!
 }
 
@@ -2099,7 +2103,7 @@ type SearchEdge {
   cursor: String!
   "The matching item."
   node: Content!
-  "How well the item matches, with a gentle boost for your topics and authors."
+  "How well the item matches (0 to 1 before the boost), raised by up to 40% for your topics and authors. Compare ranks within one search only."
   rank: Float!
 }
 
@@ -2119,8 +2123,22 @@ extend type Query {
   and its cursors last an hour.
   """
   feed("How many items, 1 to 100 (default 20)." first: Int, "Return items after this cursor." after: String): FeedConnection!
-  "Full-text search over the content you may see, ranked by relevance with a gentle boost from your affinities."
-  search("Words to look for; quotes, ` + "`" + `or` + "`" + ` and ` + "`" + `-word` + "`" + ` work as on web search engines." query: String!, "How many items, 1 to 100 (default 20)." first: Int, "Return items after this cursor." after: String): SearchConnection!
+  """
+  Full-text search over the content you may see, in English, French, German, Spanish and
+  Portuguese. Title matches count most, then the summary, then the body. Your liked topics and
+  the authors you follow or often read raise a result by at most 40%. Members-only items match
+  on their title and summary unless you may read their body. For very common words only the
+  10,000 most recent matching items are ranked, and one search returns at most its 2,000 best
+  results. A query without any word (only punctuation) returns nothing.
+  """
+  search(
+    "Words to look for, 1 to 200 characters; quotes, ` + "`" + `or` + "`" + ` and ` + "`" + `-word` + "`" + ` work as on web search engines."
+    query: String!
+    "How many items, 1 to 100 (default 20)."
+    first: Int
+    "Return items after this cursor; it must come from a search for the same words."
+    after: String
+  ): SearchConnection!
 }
 
 extend type Mutation {

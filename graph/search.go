@@ -22,11 +22,6 @@ const (
 	maxRelated     = 20
 )
 
-// contentSearcher runs full-text searches; the content store implements it.
-type contentSearcher interface {
-	Search(ctx context.Context, q postgres.SearchQuery) (postgres.SearchPage, error)
-}
-
 func (r *Resolver) searchContent(ctx context.Context, query string, first *int, after *string) (*model.SearchConnection, error) {
 	text := strings.TrimSpace(query)
 	switch n := utf8.RuneCountInString(text); {
@@ -36,10 +31,6 @@ func (r *Resolver) searchContent(ctx context.Context, query string, first *int, 
 		return nil, apperr.Invalid("query", "query: at most %d characters, got %d", maxSearchQuery, n)
 	case strings.ContainsRune(text, 0):
 		return nil, apperr.Invalid("query", "query: must not contain NUL characters")
-	}
-	searcher, ok := r.ContentStore.(contentSearcher)
-	if !ok {
-		return nil, apperr.New(apperr.Internal, "search is not available")
 	}
 	order := postgres.SearchOrder(text)
 	page, err := pageArgs(first, nil, nil, nil).Resolve(order, r.PageSize)
@@ -53,7 +44,7 @@ func (r *Resolver) searchContent(ctx context.Context, query string, first *int, 
 		}
 		page.Cursor = &c
 	}
-	res, err := searcher.Search(ctx, postgres.SearchQuery{
+	res, err := r.ContentStore.Search(ctx, postgres.SearchQuery{
 		Viewer: access.ViewerFrom(ctx), Text: text, Page: page,
 		WithBody: selects(ctx, "edges", "node", "body"), Now: time.Now(),
 	})

@@ -296,7 +296,7 @@ type SearchEdge struct {
 	Cursor string `json:"cursor"`
 	// The matching item.
 	Node *content.Content `json:"node"`
-	// How well the item matches, with a gentle boost for your topics and authors.
+	// How well the item matches (0 to 1 before the boost), raised by up to 40% for your topics and authors. Compare ranks within one search only.
 	Rank float64 `json:"rank"`
 }
 
