@@ -28,7 +28,7 @@ var migrationFiles embed.FS
 // Open connects to the database named by dsn. Every statement run with a context carrying a
 // StatementCounter is counted.
 func Open(ctx context.Context, dsn string, maxConns int) (*sqlx.DB, error) {
-	connector, err := pq.NewConnector(dsn)
+	connector, err := pq.NewConnector(withSessionDefaults(dsn))
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
@@ -43,6 +43,21 @@ func Open(ctx context.Context, dsn string, maxConns int) (*sqlx.DB, error) {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	return db, nil
+}
+
+// withSessionDefaults turns JIT compilation off for Tailor's sessions unless the URL sets it:
+// its statements are short index walks, where compiling costs more than it saves.
+func withSessionDefaults(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return dsn
+	}
+	q := u.Query()
+	if !q.Has("jit") {
+		q.Set("jit", "off")
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // EnsureDatabase creates the database named by dsn when it does not exist yet, connecting to
