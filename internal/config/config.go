@@ -41,7 +41,7 @@ type Setting struct {
 // Settings lists every environment variable with its default, in README order.
 func Settings() []Setting {
 	return []Setting{
-		{"DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tailor?sslmode=disable", "PostgreSQL connection URL."},
+		{"DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tailor?sslmode=disable", "PostgreSQL connection URL. Sessions run with `jit=off` unless the URL sets `jit`."},
 		{"TAILOR_ADDR", "127.0.0.1:8080", "Address the HTTP server listens on."},
 		{"TAILOR_LOG_LEVEL", "info", "Log level: debug, info, warn or error."},
 		{"TAILOR_LOG_FORMAT", "text", "Log format: text or json."},
