@@ -1,11 +1,21 @@
 package graph_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"log/slog"
 	"math"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/tailorhq/tailor/graph"
+	"github.com/tailorhq/tailor/internal/auth"
+	"github.com/tailorhq/tailor/internal/postgres"
 	"github.com/tailorhq/tailor/internal/relay"
 )
 
@@ -383,5 +393,48 @@ func TestFeedBadInput(t *testing.T) {
 				t.Errorf("errors = %+v, want BAD_USER_INPUT containing %q", r.Errors, tc.message)
 			}
 		})
+	}
+}
+
+func TestRepeatedFirstPagesReuseTheRanking(t *testing.T) {
+	opts := testOptions(testEnv.db, slog.New(slog.DiscardHandler), nil)
+	authService, err := auth.NewService(postgres.NewAccountStore(testEnv.db.DB), testTokens(time.Now), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Auth, opts.FeedReuse = authService, time.Minute
+	srv := httptest.NewServer(graph.NewHTTPHandler(opts))
+	defer srv.Close()
+	token := newViewer(t, "reloads_feed")
+	ask := func() (feedPage, int) {
+		body, _ := json.Marshal(map[string]any{"query": `{ feed(first: 5) { edges { cursor node { id } } } }`})
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/graphql", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+token)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var r struct{ Data feedPage }
+		if err := json.NewDecoder(res.Body).Decode(&r); err != nil {
+			t.Fatal(err)
+		}
+		n, _ := strconv.Atoi(res.Header.Get(graph.StatementsHeader))
+		return r.Data, n
+	}
+	first, ranked := ask()
+	updatePrefs(t, token, map[string]any{"topics": []map[string]any{{"topicId": topicID(topicMusic), "weight": 1.0}}})
+	again, reused := ask()
+	if len(first.Feed.Edges) != 5 || len(again.Feed.Edges) != 5 {
+		t.Fatalf("pages of %d and %d items", len(first.Feed.Edges), len(again.Feed.Edges))
+	}
+	for i := range first.Feed.Edges {
+		if first.Feed.Edges[i].Cursor != again.Feed.Edges[i].Cursor {
+			t.Fatalf("item %d differs: the ranking was computed anew within the reuse window", i)
+		}
+	}
+	if reused >= ranked {
+		t.Errorf("the reused page ran %d statements, the ranked one %d; reuse should be cheaper", reused, ranked)
 	}
 }

@@ -62,6 +62,8 @@ type Options struct {
 	Editor *content.Editor
 	// DB is the database the stores read and write.
 	DB *sqlx.DB
+	// FeedReuse is how long a viewer's feed ranking is reused for repeated first pages.
+	FeedReuse time.Duration
 	// Metrics is served at /metrics in the Prometheus text format; nil serves none.
 	Metrics prometheus.Gatherer
 }
@@ -107,7 +109,7 @@ func NewGraphQLHandler(o Options) http.Handler {
 		Auth:         o.Auth,
 		Editor:       o.Editor,
 		Habits:       postgres.NewHabitStore(o.DB),
-		FeedRanker:   feed.NewService(postgres.NewFeedStore(o.DB), time.Now),
+		FeedRanker:   feed.NewService(postgres.NewFeedStore(o.DB), time.Now, o.FeedReuse),
 		PageSize:     o.PageSize,
 	}
 	srv := handler.New(NewExecutableSchema(Config{

@@ -85,7 +85,14 @@ func runTests(m *testing.M) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	testEnv = env{db: db, logs: logs, server: httptest.NewServer(graph.NewHTTPHandler(graph.Options{
+	testEnv = env{db: db, logs: logs, server: httptest.NewServer(graph.NewHTTPHandler(testOptions(db, logger, authService)))}
+	defer testEnv.server.Close()
+	return m.Run(), nil
+}
+
+// testOptions configures the tests' server.
+func testOptions(db *pgtest.Database, logger *slog.Logger, authService *auth.Service) graph.Options {
+	return graph.Options{
 		Logger: logger,
 		Auth:   authService,
 		DB:     db.DB,
@@ -101,9 +108,7 @@ func runTests(m *testing.M) (int, error) {
 		QueryCacheSize:   100,
 		ReportStatements: true,
 		Ready:            db.DB.PingContext,
-	}))}
-	defer testEnv.server.Close()
-	return m.Run(), nil
+	}
 }
 
 // testKey signs the tests' access tokens; previousTestKey is a rotated-out key that still verifies.

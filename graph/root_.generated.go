@@ -2119,8 +2119,8 @@ extend type Query {
   The viewer's feed: published items ranked by the viewer's topics, followed authors, habits,
   languages and kinds, freshness and popularity; muted and hidden items never appear and seen
   ones are pushed down. Anonymous visitors get a popular-and-fresh ranking. The feed is fixed
-  when its first page is read, so paging never repeats or skips an item; it holds up to 500 items
-  and its cursors last an hour.
+  when its first page is read, so paging never repeats or skips an item; it holds up to 300 items
+  and its cursors last 15 minutes; asking for the first page again within a short time (30 s by default) shows the same ranking.
   """
   feed("How many items, 1 to 100 (default 20)." first: Int, "Return items after this cursor." after: String): FeedConnection!
   """

@@ -154,6 +154,7 @@ func newMux(ctx context.Context, cfg config.Config, db *sqlx.DB, logger *slog.Lo
 	return graph.NewHTTPHandler(graph.Options{
 		Auth:             authService,
 		DB:               db,
+		FeedReuse:        cfg.FeedReuse,
 		Editor:           content.NewEditor(postgres.NewEditStore(db), time.Now),
 		Metrics:          metrics,
 		Logger:           logger,

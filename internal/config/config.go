@@ -31,6 +31,7 @@ type Config struct {
 	PreviousKeys     string
 	TokenTTL         time.Duration
 	PublishInterval  time.Duration
+	FeedReuse        time.Duration
 }
 
 // Setting documents one environment variable.
@@ -62,6 +63,7 @@ func Settings() []Setting {
 		{"TAILOR_TOKEN_PREVIOUS_KEYS", "", "Comma-separated earlier signing keys (same form) whose tokens keep verifying during a rotation."},
 		{"TAILOR_TOKEN_TTL", "24h", "How long an access token lives."},
 		{"TAILOR_PUBLISH_INTERVAL", "15s", "How often scheduled content whose time has come is published."},
+		{"TAILOR_FEED_REUSE", "30s", "A viewer asking for the first page of their feed again within this time gets the same ranking, not a new one (0s ranks every time)."},
 	}
 }
 
@@ -101,6 +103,7 @@ func Load(getenv func(string) string) (Config, error) {
 		PreviousKeys:     get("TAILOR_TOKEN_PREVIOUS_KEYS"),
 		TokenTTL:         p.duration("TAILOR_TOKEN_TTL"),
 		PublishInterval:  p.duration("TAILOR_PUBLISH_INTERVAL"),
+		FeedReuse:        p.nonNegativeDuration("TAILOR_FEED_REUSE"),
 	}
 	if p.err != nil {
 		return Config{}, p.err
@@ -134,6 +137,17 @@ func (p *parser) bool(name string) bool {
 		p.err = fmt.Errorf("config: %s must be true or false: %w", name, err)
 	}
 	return b
+}
+
+func (p *parser) nonNegativeDuration(name string) time.Duration {
+	d, err := time.ParseDuration(p.get(name))
+	if err == nil && d < 0 {
+		err = fmt.Errorf("must not be negative")
+	}
+	if err != nil && p.err == nil {
+		p.err = fmt.Errorf("config: %s must be a duration such as 30s or 0s: %w", name, err)
+	}
+	return d
 }
 
 func (p *parser) duration(name string) time.Duration {

@@ -12,7 +12,7 @@ import (
 )
 
 // MaxItems is how many items one feed snapshot holds.
-const MaxItems = 500
+const MaxItems = 300
 
 // The weights of the score's terms. Each term's share shows as a Reason.
 const (
@@ -116,41 +116,41 @@ func explain(c Candidate, now time.Time) []Reason {
 		}
 	}
 	if bestTopic != 0 {
-		add(Reason{Kind: LikedTopic, TopicID: bestTopic, Weight: topicWeight * best,
-			Explanation: fmt.Sprintf("Filed under a topic you like (preference %.2f)", best)})
+		add(Reason{Kind: LikedTopic, TopicID: bestTopic, Weight: topicWeight * best, Value: round(best)})
 	}
 	if worstTopic != 0 {
-		add(Reason{Kind: DislikedTopic, TopicID: worstTopic, Weight: topicWeight * worst,
-			Explanation: fmt.Sprintf("Filed under a topic you dislike (preference %.2f)", worst)})
+		add(Reason{Kind: DislikedTopic, TopicID: worstTopic, Weight: topicWeight * worst, Value: round(worst)})
 	}
 	if c.Followed {
-		add(Reason{Kind: FollowedAuthor, AuthorID: c.Content.AuthorID, Weight: followedWeight, Explanation: "You follow the author"})
+		add(Reason{Kind: FollowedAuthor, AuthorID: c.Content.AuthorID, Weight: followedWeight})
 	}
 	if a := habits.Affinity(c.AuthorAffinity); a > 0 {
-		add(Reason{Kind: AuthorAffinity, AuthorID: c.Content.AuthorID, Weight: authorWeight * a,
-			Explanation: fmt.Sprintf("You often engage with this author (affinity %.2f)", a)})
+		add(Reason{Kind: AuthorAffinity, AuthorID: c.Content.AuthorID, Weight: authorWeight * a, Value: round(a)})
 	}
 	age := now.Sub(c.Content.SortedAt)
-	add(Reason{Kind: Fresh, Weight: freshWeight * math.Exp(-math.Max(age.Hours(), 0)/freshTime.Hours()),
-		Explanation: "Published " + ago(age)})
-	add(Reason{Kind: Popular, Weight: popularWeight * math.Min(c.Popularity/popularSaturation, 1),
-		Explanation: fmt.Sprintf("Popular: %d views, %d likes, %d bookmarks", c.Content.Views, c.Content.Likes, c.Content.Bookmarks)})
+	add(Reason{Kind: Fresh, Weight: freshWeight * math.Exp(-math.Max(age.Hours(), 0)/freshTime.Hours())})
+	add(Reason{Kind: Popular, Weight: popularWeight * math.Min(c.Popularity/popularSaturation, 1)})
 	if c.LanguageMatch != nil {
 		if *c.LanguageMatch {
-			add(Reason{Kind: PreferredLanguage, Weight: languageBonus, Explanation: "In a language you read (" + c.Content.Language + ")"})
+			add(Reason{Kind: PreferredLanguage, Weight: languageBonus})
 		} else {
-			add(Reason{Kind: OtherLanguage, Weight: languagePenalty, Explanation: "Not in a language you read (" + c.Content.Language + ")"})
+			add(Reason{Kind: OtherLanguage, Weight: languagePenalty})
 		}
 	}
 	if c.KindMatch != nil && *c.KindMatch {
-		add(Reason{Kind: PreferredKind, Weight: kindBonus, Explanation: "A kind of content you prefer (" + string(c.Content.Kind) + ")"})
+		add(Reason{Kind: PreferredKind, Weight: kindBonus})
 	}
 	if c.Seen {
-		add(Reason{Kind: AlreadySeen, Weight: seenPenalty, Explanation: "You have seen it already"})
+		add(Reason{Kind: AlreadySeen, Weight: seenPenalty})
+	}
+	for i := range rs {
+		rs[i].Explain(c.Content, now)
 	}
 	slices.SortStableFunc(rs, func(a, b Reason) int { return cmp.Compare(math.Abs(b.Weight), math.Abs(a.Weight)) })
 	return rs
 }
+
+func round(x float64) float64 { return math.Round(x*100) / 100 }
 
 func ago(d time.Duration) string {
 	switch {

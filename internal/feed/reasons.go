@@ -1,6 +1,13 @@
 // Package feed ranks the content a viewer may see and explains every choice.
 package feed
 
+import (
+	"fmt"
+	"time"
+
+	"github.com/tailorhq/tailor/internal/content"
+)
+
 // ReasonKind is why an item is in a feed.
 type ReasonKind string
 
@@ -18,11 +25,40 @@ const (
 	AlreadySeen       ReasonKind = "already_seen"
 )
 
-// Reason is one term of an item's score.
+// Reason is one term of an item's score. Stored feeds keep the compact fields; the
+// explanation is written again when a page is read.
 type Reason struct {
-	Kind        ReasonKind `json:"k"`
-	Weight      float64    `json:"w"`
-	TopicID     int64      `json:"t,omitempty"`
-	AuthorID    int64      `json:"a,omitempty"`
-	Explanation string     `json:"e"`
+	Kind     ReasonKind `json:"k"`
+	Weight   float64    `json:"w"`
+	TopicID  int64      `json:"t,omitempty"`
+	AuthorID int64      `json:"a,omitempty"`
+	// Value is the preference or affinity behind a topic or author reason.
+	Value       float64 `json:"v,omitempty"`
+	Explanation string  `json:"-"`
+}
+
+// Explain writes r's explanation for item c as seen at instant now.
+func (r *Reason) Explain(c *content.Content, now time.Time) {
+	switch r.Kind {
+	case LikedTopic:
+		r.Explanation = fmt.Sprintf("Filed under a topic you like (preference %.2f)", r.Value)
+	case DislikedTopic:
+		r.Explanation = fmt.Sprintf("Filed under a topic you dislike (preference %.2f)", r.Value)
+	case FollowedAuthor:
+		r.Explanation = "You follow the author"
+	case AuthorAffinity:
+		r.Explanation = fmt.Sprintf("You often engage with this author (affinity %.2f)", r.Value)
+	case Fresh:
+		r.Explanation = "Published " + ago(now.Sub(c.SortedAt))
+	case Popular:
+		r.Explanation = fmt.Sprintf("Popular: %d views, %d likes, %d bookmarks", c.Views, c.Likes, c.Bookmarks)
+	case PreferredLanguage:
+		r.Explanation = "In a language you read (" + c.Language + ")"
+	case OtherLanguage:
+		r.Explanation = "Not in a language you read (" + c.Language + ")"
+	case PreferredKind:
+		r.Explanation = "A kind of content you prefer (" + string(c.Kind) + ")"
+	case AlreadySeen:
+		r.Explanation = "You have seen it already"
+	}
 }

@@ -15,6 +15,7 @@ type Store interface {
 	Candidates(ctx context.Context, v access.Viewer) ([]Candidate, error)
 	SaveSnapshot(ctx context.Context, v access.Viewer, bucket string, ranked []Ranked) (int64, error)
 	FeedPage(ctx context.Context, v access.Viewer, id int64, after, limit int) ([]Item, bool, error)
+	RecentFirstPage(ctx context.Context, v access.Viewer, bucket string, within time.Duration, limit int) (int64, []Item, bool, error)
 }
 
 // cursorOrder names feed cursors.
@@ -24,10 +25,14 @@ const cursorOrder = "feed"
 type Service struct {
 	store Store
 	now   func() time.Time
+	reuse time.Duration
 }
 
-// NewService returns a Service over store.
-func NewService(store Store, now func() time.Time) *Service { return &Service{store: store, now: now} }
+// NewService returns a Service over store. A viewer who asks for the first page again within
+// reuse gets the same ranking without it being computed anew; zero ranks every time.
+func NewService(store Store, now func() time.Time, reuse time.Duration) *Service {
+	return &Service{store: store, now: now, reuse: reuse}
+}
 
 // Page is one page of a feed.
 type Page struct {
@@ -67,6 +72,12 @@ func (s *Service) firstPage(ctx context.Context, v access.Viewer, first int) (Pa
 	if v.Anonymous() {
 		// Everyone anonymous shares one ranking per minute.
 		bucket = "anonymous:" + now.UTC().Truncate(time.Minute).Format(time.RFC3339)
+	}
+	if v.Anonymous() || s.reuse > 0 {
+		id, items, found, err := s.store.RecentFirstPage(ctx, v, bucket, s.reuse, first)
+		if err != nil || found {
+			return newPage(id, items, first), err
+		}
 	}
 	cands, err := s.store.Candidates(ctx, v)
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -152,7 +151,7 @@ func padded(xs []float64, n int) []float64 {
 }
 
 // snapshotTTL is how long a feed's cursors keep working.
-const snapshotTTL = time.Hour
+const snapshotTTL = 15 * time.Minute
 
 // SaveSnapshot stores a ranked feed for v and returns its ID. Anonymous feeds are shared by
 // everyone within bucket: the first writer's snapshot wins.
@@ -190,7 +189,38 @@ func (s *FeedStore) SaveSnapshot(ctx context.Context, v access.Viewer, bucket st
 // is still visible and not hidden. ok is false when there is no such snapshot.
 func (s *FeedStore) FeedPage(ctx context.Context, v access.Viewer, id int64, after, limit int) (items []feed.Item, ok bool, err error) {
 	q := &query{}
-	snap := q.arg(id)
+	snap := "s.id = " + q.arg(id)
+	items, _, err = s.page(ctx, q, snap, v, after, limit)
+	if err != nil || len(items) > 0 {
+		return items, err == nil, err
+	}
+	var exists bool
+	if err := s.db.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM feed_snapshots s WHERE s.id = $1 AND s.expires_at > now()
+		AND coalesce(s.user_id, 0) = $2)`, id, v.UserID); err != nil {
+		return nil, false, fmt.Errorf("feed page: %w", err)
+	}
+	return items, exists, nil
+}
+
+// RecentFirstPage reads the first page of v's newest snapshot younger than within (for
+// anonymous viewers: the snapshot of bucket), so a feed asked for again and again is ranked
+// once. found is false when there is none, or when none of its items is still visible.
+func (s *FeedStore) RecentFirstPage(ctx context.Context, v access.Viewer, bucket string, within time.Duration, limit int) (id int64, items []feed.Item, found bool, err error) {
+	q := &query{}
+	var snap string
+	if v.Anonymous() {
+		snap = "s.id = (SELECT id FROM feed_snapshots WHERE bucket = " + q.arg(bucket) + ")"
+	} else {
+		snap = fmt.Sprintf(`s.id = (SELECT id FROM feed_snapshots WHERE user_id = %s
+			AND created_at > now() - %s::interval ORDER BY created_at DESC LIMIT 1)`,
+			q.arg(v.UserID), q.arg(strconv.Itoa(int(within.Milliseconds()))+" milliseconds"))
+	}
+	items, id, err = s.page(ctx, q, snap, v, 0, limit)
+	return id, items, err == nil && len(items) > 0, err
+}
+
+// page reads one page of the snapshot chosen by the condition snap.
+func (s *FeedStore) page(ctx context.Context, q *query, snap string, v access.Viewer, after, limit int) ([]feed.Item, int64, error) {
 	owner := "s.user_id IS NULL"
 	if !v.Anonymous() {
 		owner = "s.user_id = " + q.arg(v.UserID)
@@ -198,45 +228,42 @@ func (s *FeedStore) FeedPage(ctx context.Context, v access.Viewer, id int64, aft
 	q.and(fmt.Sprintf("f.pos > %s", q.arg(after)))
 	visibleTo(q, v)
 	viewerID := q.arg(v.UserID)
-	stmt := fmt.Sprintf(`SELECT f.pos, f.score, s.reasons -> (f.pos::int - 1) AS reasons, %s,
-		cs.viewed_at IS NOT NULL AS seen, cs.liked_at IS NOT NULL AS liked, cs.bookmarked_at IS NOT NULL AS bookmarked,
-		true AS found
+	stmt := fmt.Sprintf(`SELECT s.id AS snapshot_id, now() AS now, f.pos, f.score, s.reasons -> (f.pos::int - 1) AS reasons, %s,
+		cs.viewed_at IS NOT NULL AS seen, cs.liked_at IS NOT NULL AS liked, cs.bookmarked_at IS NOT NULL AS bookmarked
 	FROM feed_snapshots s
 	CROSS JOIN LATERAL unnest(s.items, s.scores) WITH ORDINALITY AS f(content_id, score, pos)
 	JOIN contents c ON c.id = f.content_id
 	LEFT JOIN content_states cs ON cs.user_id = %s AND cs.content_id = c.id
-	WHERE s.id = %s AND %s AND s.expires_at > now() AND cs.hidden_at IS NULL AND %s
+	WHERE %s AND %s AND s.expires_at > now() AND cs.hidden_at IS NULL AND %s
 	ORDER BY f.pos LIMIT %d`, columns(false), viewerID, snap, owner, q.whereClause(), limit+1)
 	var rows []struct {
-		Pos     int             `db:"pos"`
-		Score   float64         `db:"score"`
-		Reasons json.RawMessage `db:"reasons"`
+		SnapshotID int64           `db:"snapshot_id"`
+		Now        time.Time       `db:"now"`
+		Pos        int             `db:"pos"`
+		Score      float64         `db:"score"`
+		Reasons    json.RawMessage `db:"reasons"`
 		content.Content
 		Seen       bool `db:"seen"`
 		Liked      bool `db:"liked"`
 		Bookmarked bool `db:"bookmarked"`
-		Found      bool `db:"found"`
 	}
 	if err := s.db.SelectContext(ctx, &rows, stmt, q.args...); err != nil {
-		return nil, false, fmt.Errorf("feed page: %w", err)
+		return nil, 0, fmt.Errorf("feed page: %w", err)
 	}
-	items = make([]feed.Item, len(rows))
+	items := make([]feed.Item, len(rows))
+	var id int64
 	for i := range rows {
 		r := &rows[i]
 		var reasons []feed.Reason
 		if err := json.Unmarshal(r.Reasons, &reasons); err != nil {
-			return nil, false, fmt.Errorf("feed page: reasons: %w", err)
+			return nil, 0, fmt.Errorf("feed page: reasons: %w", err)
 		}
+		for j := range reasons {
+			reasons[j].Explain(&r.Content, r.Now)
+		}
+		id = r.SnapshotID
 		items[i] = feed.Item{Content: &r.Content, Position: r.Pos, Score: r.Score, Reasons: reasons,
 			Viewed: r.Seen, Liked: r.Liked, Bookmarked: r.Bookmarked}
 	}
-	if len(items) > 0 {
-		return items, true, nil
-	}
-	var exists bool
-	if err := s.db.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM feed_snapshots s WHERE s.id = $1 AND s.expires_at > now()
-		AND coalesce(s.user_id, 0) = $2)`, id, v.UserID); err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return nil, false, fmt.Errorf("feed page: %w", err)
-	}
-	return items, exists, nil
+	return items, id, nil
 }
