@@ -214,3 +214,13 @@ func parseIDs(field string, gids []string, typ string) ([]int64, error) {
 	}
 	return out, nil
 }
+
+// selectsAny reports whether the current field's selection asks for any of the named fields.
+func selectsAny(ctx context.Context, names ...string) bool {
+	for _, n := range names {
+		if selects(ctx, n) {
+			return true
+		}
+	}
+	return false
+}

@@ -77,6 +77,13 @@ func (r *queryResolver) Content(ctx context.Context, id *string, slug *string) (
 		return nil, apperr.Invalid("id", "give exactly one of id or slug")
 	}
 	withBody := selects(ctx, "body")
+	if slug != nil && selects(ctx, "author") {
+		c, author, err := r.ContentStore.BySlugWithAuthor(ctx, access.ViewerFrom(ctx), *slug, withBody)
+		if author != nil {
+			loaders.For(ctx).UserByID.Prime(ctx, author.ID, author)
+		}
+		return c, err
+	}
 	if slug != nil {
 		return r.ContentStore.BySlug(ctx, access.ViewerFrom(ctx), *slug, withBody)
 	}

@@ -273,3 +273,31 @@ func TestFollowRefusals(t *testing.T) {
 		})
 	}
 }
+
+func TestViewerPreferencesStatements(t *testing.T) {
+	token := newViewer(t, "counts_prefs")
+	updatePrefs(t, token, map[string]any{
+		"topics":         []map[string]any{{"topicId": topicID(topicGo), "weight": 0.5}, {"topicId": topicID(topicTravel), "weight": -0.5}},
+		"mutedTopicIds":  []string{topicID(topicMusic)},
+		"mutedAuthorIds": []string{relay.ID(relay.TypeUser, bob)},
+	})
+	postAs(t, token, `mutation($id: ID!) { followUser(input: {userId: $id}) { userErrors { code } } }`, map[string]any{"id": relay.ID(relay.TypeUser, dora)}).ok(t, &map[string]any{})
+	r := postAs(t, token, `{ viewer { handle preferences { topics { topic { slug } weight } followedAuthors { handle }
+		mutedTopics { slug } mutedAuthors { handle } } bookmarks(first: 10) { edges { node { id title } } } } }`, nil)
+	var d struct {
+		Viewer struct {
+			Preferences struct {
+				Topics          []struct{ Topic struct{ Slug string } }
+				FollowedAuthors []struct{ Handle string }
+			}
+		}
+	}
+	r.ok(t, &d)
+	if len(d.Viewer.Preferences.Topics) != 2 || d.Viewer.Preferences.FollowedAuthors[0].Handle != "dora" {
+		t.Fatalf("preferences = %+v", d.Viewer.Preferences)
+	}
+	// authentication with the account, preferences, bookmarks, the named topics, the named people
+	if r.statements != 5 {
+		t.Errorf("ran %d statements, want 5", r.statements)
+	}
+}

@@ -136,3 +136,11 @@ func (r *Resolver) shelf(ctx context.Context, u *user.User, s postgres.Shelf, fi
 	}
 	return conn, nil
 }
+
+func topicIDs(weights []user.TopicWeight) []int64 {
+	out := make([]int64, len(weights))
+	for i, w := range weights {
+		out[i] = w.TopicID
+	}
+	return out
+}

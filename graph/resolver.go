@@ -23,6 +23,7 @@ type ContentLister interface {
 	List(ctx context.Context, q postgres.ContentListQuery) (postgres.ContentList, error)
 	Count(ctx context.Context, v access.Viewer, f content.Filter) (int, error)
 	BySlug(ctx context.Context, v access.Viewer, slug string, withBody bool) (*content.Content, error)
+	BySlugWithAuthor(ctx context.Context, v access.Viewer, slug string, withBody bool) (*content.Content, *user.User, error)
 	ShelfPage(ctx context.Context, v access.Viewer, userID int64, s postgres.Shelf, p relay.Page) ([]postgres.ShelfItem, bool, error)
 	ShelfCount(ctx context.Context, v access.Viewer, userID int64, s postgres.Shelf) (int, error)
 	Search(ctx context.Context, q postgres.SearchQuery) (postgres.SearchPage, error)

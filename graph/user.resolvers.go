@@ -102,7 +102,21 @@ func (r *userResolver) Contents(ctx context.Context, obj *user.User, first *int,
 
 // Preferences is the resolver for the preferences field.
 func (r *userResolver) Preferences(ctx context.Context, obj *user.User) (*user.Preferences, error) {
-	return loaders.For(ctx).PreferencesByUserID.Load(ctx, obj.ID)()
+	l := loaders.For(ctx)
+	p, err := l.PreferencesByUserID.Load(ctx, obj.ID)()
+	if err != nil || p == nil {
+		return p, err
+	}
+	// Every topic and person the preferences name joins one batch per loader at once.
+	topics := append(append([]int64{}, p.MutedTopicIDs...), topicIDs(p.TopicWeights)...)
+	people := append(append([]int64{}, p.FollowedAuthorIDs...), p.MutedAuthorIDs...)
+	if len(topics) > 0 && selectsAny(ctx, "topics", "mutedTopics") {
+		l.TopicByID.LoadMany(ctx, topics)
+	}
+	if len(people) > 0 && selectsAny(ctx, "followedAuthors", "mutedAuthors") {
+		l.UserByID.LoadMany(ctx, people)
+	}
+	return p, nil
 }
 
 func (r *Resolver) Preferences() PreferencesResolver { return &preferencesResolver{r} }

@@ -40,6 +40,8 @@ type Viewer struct {
 	// KeyID is the API key the request came with, if any; KeyScopes are its scopes.
 	KeyID     int64
 	KeyScopes []Scope
+	// Account is the viewer's account as read when the request was authenticated, if it was.
+	Account *user.User
 }
 
 // Anonymous reports whether nobody is signed in.

@@ -42,6 +42,8 @@ type Session struct {
 	Revoked bool
 	// ValidAfter refuses tokens issued earlier (after "log out everywhere" or a role change).
 	ValidAfter time.Time
+	// User is the account, read in the same statement.
+	User *user.User
 }
 
 // APIKey is an integrator key as its owner sees it; the secret is never kept.
@@ -197,7 +199,7 @@ func (s *Service) Authenticate(ctx context.Context, header string) (access.Viewe
 	if !sess.Found || sess.Revoked || claims.IssuedAt.Before(sess.ValidAfter) {
 		return access.Viewer{}, errBadCredentials()
 	}
-	return access.Viewer{UserID: claims.UserID, Role: sess.Role, TokenID: claims.ID, TokenExpiresAt: claims.ExpiresAt}, nil
+	return access.Viewer{UserID: claims.UserID, Role: sess.Role, TokenID: claims.ID, TokenExpiresAt: claims.ExpiresAt, Account: sess.User}, nil
 }
 
 // lastUsedResolution bounds how often a key's lastUsedAt is written.

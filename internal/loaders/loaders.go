@@ -113,7 +113,7 @@ type Loaders struct {
 }
 
 // New builds the loaders for one operation run by viewer v.
-func New(s Stores, cfg Config, v access.Viewer) *Loaders {
+func New(ctx context.Context, s Stores, cfg Config, v access.Viewer) *Loaders {
 	l := &Loaders{
 		stores:              s,
 		viewer:              v,
@@ -132,6 +132,9 @@ func New(s Stores, cfg Config, v access.Viewer) *Loaders {
 		ContentCountByTopic:  newLoader(cfg, byID(countByParents(s.Contents, postgres.ParentTopic, v))),
 		APIKeysByUserID:      newLoader(cfg, byID(s.Accounts.APIKeysByUserIDs)),
 		RelatedByContentID:   newLoader(cfg, relatedBatch(s, v)),
+	}
+	if v.Account != nil {
+		l.UserByID.Prime(ctx, v.Account.ID, v.Account)
 	}
 	if !v.Anonymous() {
 		l.ViewerStateByContentID = newLoader(cfg, byID(func(ctx context.Context, ids []int64) ([]*postgres.ViewerState, error) {
@@ -247,6 +250,6 @@ func With(ctx context.Context, l *Loaders) context.Context {
 func Middleware(s Stores, cfg Config, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		next.ServeHTTP(w, r.WithContext(With(ctx, New(s, cfg, access.ViewerFrom(ctx)))))
+		next.ServeHTTP(w, r.WithContext(With(ctx, New(ctx, s, cfg, access.ViewerFrom(ctx)))))
 	})
 }

@@ -71,7 +71,7 @@ func benchConfigs() []struct {
 // number of statements it ran.
 func loadUsers(tb testing.TB, s loaders.Stores, cfg loaders.Config, ids []int64) int64 {
 	ctx, counter := postgres.WithStatementCounter(context.Background())
-	l := loaders.New(s, cfg, access.Viewer{})
+	l := loaders.New(context.Background(), s, cfg, access.Viewer{})
 	users, errs := l.UserByID.LoadMany(ctx, ids)()
 	for i, u := range users {
 		if errs != nil && errs[i] != nil {
@@ -89,7 +89,7 @@ func loadUsers(tb testing.TB, s loaders.Stores, cfg loaders.Config, ids []int64)
 // statements it ran.
 func loadNewest3(tb testing.TB, s loaders.Stores, cfg loaders.Config, ids []int64) int64 {
 	ctx, counter := postgres.WithStatementCounter(context.Background())
-	l := loaders.New(s, cfg, access.Viewer{})
+	l := loaders.New(context.Background(), s, cfg, access.Viewer{})
 	thunks := make([]func() (postgres.ContentList, error), len(ids))
 	for i, id := range ids {
 		thunks[i] = l.ContentsByAuthor.Load(ctx, loaders.NewChildPage(id, content.NewestFirst(), relay.Page{Limit: 3}, false))

@@ -75,11 +75,11 @@ func (s *AccountStore) Credentials(ctx context.Context, login string) (int64, st
 // revoked and the instant before which tokens are refused. One statement per request.
 func (s *AccountStore) Session(ctx context.Context, userID int64, tokenID string) (auth.Session, error) {
 	var row struct {
-		Role       user.Role    `db:"role"`
+		user.User
 		Revoked    bool         `db:"revoked"`
 		ValidAfter sql.NullTime `db:"tokens_valid_after"`
 	}
-	err := s.db.GetContext(ctx, &row, `SELECT u.role, u.tokens_valid_after,
+	err := s.db.GetContext(ctx, &row, `SELECT `+userColumns+`, u.tokens_valid_after,
 		EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.jti = $2) AS revoked
 		FROM users u WHERE u.id = $1`, userID, tokenID)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -88,7 +88,7 @@ func (s *AccountStore) Session(ctx context.Context, userID int64, tokenID string
 	if err != nil {
 		return auth.Session{}, fmt.Errorf("session: %w", err)
 	}
-	return auth.Session{Found: true, Role: row.Role, Revoked: row.Revoked, ValidAfter: row.ValidAfter.Time}, nil
+	return auth.Session{Found: true, Role: row.Role, Revoked: row.Revoked, ValidAfter: row.ValidAfter.Time, User: &row.User}, nil
 }
 
 // RevokeToken refuses one token from now on, and forgets revocations that have expired.

@@ -309,6 +309,27 @@ func (s *ContentStore) BySlug(ctx context.Context, v access.Viewer, slug string,
 	return &c, nil
 }
 
+// BySlugWithAuthor is BySlug that also reads the item's author in the same statement.
+func (s *ContentStore) BySlugWithAuthor(ctx context.Context, v access.Viewer, slug string, withBody bool) (*content.Content, *user.User, error) {
+	q := &query{}
+	q.and("c.slug = " + q.arg(slug))
+	visibleTo(q, v)
+	var row struct {
+		content.Content
+		Author user.User `db:"author"`
+	}
+	stmt := fmt.Sprintf(`SELECT %s, u.id AS "author.id", u.handle AS "author.handle", u.email AS "author.email",
+		u.display_name AS "author.display_name", u.bio AS "author.bio", u.role AS "author.role", u.created_at AS "author.created_at"
+		FROM contents c JOIN users u ON u.id = c.author_id WHERE %s`, columns(withBody), q.whereClause())
+	if err := s.db.GetContext(ctx, &row, stmt, q.args...); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, nil, nil
+		}
+		return nil, nil, fmt.Errorf("content by slug: %w", err)
+	}
+	return &row.Content, &row.Author, nil
+}
+
 // inKeyOrder places rows in the order of keys, leaving nil where a key has no row.
 func inKeyOrder[T any](keys []int64, rows []*T, id func(*T) int64) []*T {
 	byID := make(map[int64]*T, len(rows))
