@@ -66,6 +66,54 @@ type dbSetup struct {
 	Reused   bool          `json:"reused"`
 	Elapsed  time.Duration `json:"-"`
 	SeededAt time.Time     `json:"seededAt"`
+	// EarlierWrites is how many interactions earlier runs recorded (W5's writes) in the reused
+	// database; the seed's interactions all lie before seed.ReferenceTime().
+	EarlierWrites int64 `json:"interactionsWrittenByEarlierRuns"`
+	// SnapshotsCleared is how many expired feed snapshots of earlier runs were deleted at the start.
+	SnapshotsCleared int64 `json:"expiredFeedSnapshotsDeleted"`
+}
+
+// maxWriteShare is the share of a scale's seeded interactions that earlier runs' writes may
+// add before the database is rebuilt, so that repeated runs measure nearly the same data.
+const maxWriteShare = 0.05
+
+// maxEarlierWrites returns how many interactions earlier runs may have added to sc's database.
+func maxEarlierWrites(sc Scale) int64 { return int64(maxWriteShare * float64(sc.Interactions)) }
+
+// earlierWrites counts the interactions recorded after the seed's reference time: the writes
+// of earlier benchmark runs.
+func earlierWrites(ctx context.Context, dbURL string) (int64, error) {
+	db, err := sqlx.Open("postgres", dbURL)
+	if err != nil {
+		return 0, fmt.Errorf("bench database: %w", err)
+	}
+	defer db.Close()
+	var n int64
+	if err := db.GetContext(ctx, &n, "SELECT count(*) FROM interactions WHERE created_at > $1", seed.ReferenceTime()); err != nil {
+		return 0, fmt.Errorf("bench database: count earlier runs' interactions: %w", err)
+	}
+	return n, nil
+}
+
+// clearSnapshots deletes the expired feed snapshots: the gateway keeps one per first page of a
+// feed, for 15 minutes, and deletes expired ones only as it saves new ones, so earlier runs'
+// would otherwise stay until the next W1. Live ones are kept: they may belong to a run going on
+// at the same time.
+func clearSnapshots(ctx context.Context, dbURL string) (int64, error) {
+	db, err := sqlx.Open("postgres", dbURL)
+	if err != nil {
+		return 0, fmt.Errorf("bench database: %w", err)
+	}
+	defer db.Close()
+	res, err := db.ExecContext(ctx, "DELETE FROM feed_snapshots WHERE expires_at <= now()")
+	if err != nil {
+		return 0, fmt.Errorf("bench database: delete expired feed snapshots: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("bench database: delete expired feed snapshots: %w", err)
+	}
+	return n, nil
 }
 
 // prepareDatabase makes sure the bench database of sc exists and holds sc's dataset under the
@@ -102,11 +150,26 @@ func prepareDatabase(ctx context.Context, serverURL string, sc Scale, force bool
 		if err != nil {
 			return dbSetup{}, err
 		}
-		if ok && have.sameDataset(want) {
-			logger.Info("reusing the bench database", "database", sc.Database, "seeded_at", have.SeededAt.Format(time.RFC3339))
-			return dbSetup{URL: dbURL, Reused: true, Elapsed: time.Since(begin), SeededAt: have.SeededAt}, nil
-		}
-		if ok {
+		switch {
+		case ok && have.sameDataset(want):
+			written, err := earlierWrites(ctx, dbURL)
+			if err != nil {
+				return dbSetup{}, err
+			}
+			if limit := maxEarlierWrites(sc); written > limit {
+				logger.Info("earlier runs' writes changed the bench database too much; rebuilding it", "database", sc.Database,
+					"interactions_written", written, "limit", limit)
+				break
+			}
+			cleared, err := clearSnapshots(ctx, dbURL)
+			if err != nil {
+				return dbSetup{}, err
+			}
+			logger.Info("reusing the bench database", "database", sc.Database, "seeded_at", have.SeededAt.Format(time.RFC3339),
+				"interactions_written_by_earlier_runs", written, "expired_feed_snapshots_deleted", cleared)
+			return dbSetup{URL: dbURL, Reused: true, Elapsed: time.Since(begin), SeededAt: have.SeededAt,
+				EarlierWrites: written, SnapshotsCleared: cleared}, nil
+		case ok:
 			logger.Info("the bench database holds another dataset or schema; rebuilding it", "database", sc.Database)
 		}
 	}
@@ -198,26 +261,35 @@ type sample struct {
 	TopicIDs []int64
 	// Slugs are slugs of published public items, drawn at random.
 	Slugs []string
+	// ContentIDs are database IDs of published public items, drawn at random (W5's writes).
+	ContentIDs []int64
 }
 
-// loadSample reads the sample from db: every topic, and n slugs of published public items
-// drawn with rng.
+// loadSample reads the sample from db: every topic, and n slugs and n IDs of published public
+// items drawn with rng (the slugs first, so they are the same as before IDs were drawn).
 func loadSample(ctx context.Context, db *sqlx.DB, rng *rand.Rand, n int) (sample, error) {
 	var s sample
 	if err := db.SelectContext(ctx, &s.TopicIDs, "SELECT id FROM topics ORDER BY id"); err != nil {
 		return s, fmt.Errorf("sample topics: %w", err)
 	}
-	var slugs []string
-	if err := db.SelectContext(ctx, &slugs, `SELECT slug FROM contents
+	var items []struct {
+		ID   int64  `db:"id"`
+		Slug string `db:"slug"`
+	}
+	if err := db.SelectContext(ctx, &items, `SELECT id, slug FROM contents
 		WHERE status = 'published' AND visibility = 'public' AND deleted_at IS NULL ORDER BY id`); err != nil {
 		return s, fmt.Errorf("sample slugs: %w", err)
 	}
-	if len(s.TopicIDs) == 0 || len(slugs) == 0 {
+	if len(s.TopicIDs) == 0 || len(items) == 0 {
 		return s, errors.New("sample: the bench database holds no topics or no published public content")
 	}
 	s.Slugs = make([]string, n)
 	for i := range s.Slugs {
-		s.Slugs[i] = slugs[rng.IntN(len(slugs))]
+		s.Slugs[i] = items[rng.IntN(len(items))].Slug
+	}
+	s.ContentIDs = make([]int64, n)
+	for i := range s.ContentIDs {
+		s.ContentIDs[i] = items[rng.IntN(len(items))].ID
 	}
 	return s, nil
 }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"runtime/metrics"
 	"slices"
@@ -51,6 +52,35 @@ const (
 	// floorTopicsOfOne reads one item's topics.
 	floorTopicsOfOne = `SELECT t.slug, t.name FROM content_topics ct JOIN topics t ON t.id = ct.topic_id
 		WHERE ct.content_id = $1 ORDER BY ct.position, t.id`
+	// floorRelated is W3's five related items, by the schema's rule (Content.related): a point
+	// for each topic shared with one of the item's topics' 50 newest listed items, half a point
+	// for each of the 50 people who most recently liked or bookmarked the item and also liked or
+	// bookmarked the candidate (among their 100 latest), never the item itself, visible to an
+	// anonymous visitor, best first and ties to the newer item. The walks use the same indexes
+	// in the same order as the gateway (content_topics_listed_idx and the two
+	// content_states_engaged_by_* indexes), so both pick the same candidates when timestamps tie.
+	floorRelated = `SELECT c.id, c.title FROM (
+			SELECT cand.id, sum(cand.w) AS score FROM (
+				SELECT t.content_id AS id, 1.0 AS w
+				FROM content_topics mine CROSS JOIN LATERAL (
+					SELECT ct.content_id FROM content_topics ct
+					WHERE ct.topic_id = mine.topic_id AND ct.listed
+					ORDER BY ct.sorted_at DESC LIMIT 50) t
+				WHERE mine.content_id = $1
+				UNION ALL
+				SELECT o.content_id, 0.5
+				FROM (SELECT s.user_id FROM content_states s
+					WHERE s.content_id = $1 AND (s.liked_at IS NOT NULL OR s.bookmarked_at IS NOT NULL)
+					ORDER BY greatest(s.liked_at, s.bookmarked_at) DESC LIMIT 50) u
+				CROSS JOIN LATERAL (
+					SELECT s.content_id FROM content_states s
+					WHERE s.user_id = u.user_id AND (s.liked_at IS NOT NULL OR s.bookmarked_at IS NOT NULL)
+					ORDER BY greatest(s.liked_at, s.bookmarked_at) DESC LIMIT 100) o) cand
+			WHERE cand.id <> $1
+			GROUP BY cand.id) r
+		JOIN contents c ON c.id = r.id
+		WHERE c.deleted_at IS NULL AND c.status = 'published' AND c.visibility <> 'private'
+		ORDER BY r.score DESC, c.sorted_at DESC, c.id DESC LIMIT 5`
 )
 
 // floorMaxConns matches the gateway's default TAILOR_DB_MAX_CONNS.
@@ -99,7 +129,12 @@ type (
 			Handle      string `json:"handle"`
 			DisplayName string `json:"displayName"`
 		} `json:"author"`
-		Topics []topicJSON `json:"topics"`
+		Topics  []topicJSON   `json:"topics"`
+		Related []relatedJSON `json:"related"`
+	}
+	relatedJSON struct {
+		ID    string `json:"id"`
+		Title string `json:"title"`
 	}
 	w3JSON struct {
 		Data struct {
@@ -117,7 +152,7 @@ type floor struct {
 // serveFloor runs the floor on addr over the database at dsn until ctx ends.
 func serveFloor(ctx context.Context, addr, dsn string) error {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	db, err := sql.Open("postgres", dsn)
+	db, err := sql.Open("postgres", withoutJIT(dsn))
 	if err != nil {
 		return fmt.Errorf("floor: %w", err)
 	}
@@ -157,6 +192,21 @@ func serveFloor(ctx context.Context, addr, dsn string) error {
 		return fmt.Errorf("floor: shutdown: %w", err)
 	}
 	return nil
+}
+
+// withoutJIT turns JIT compilation off for the floor's sessions unless dsn sets it, as the
+// gateway does for its own (internal/postgres.Open), so both run the same plans.
+func withoutJIT(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return dsn
+	}
+	q := u.Query()
+	if !q.Has("jit") {
+		q.Set("jit", "off")
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // serveMallocs writes go_memstats_mallocs_total the way the Prometheus Go collector computes
@@ -344,7 +394,8 @@ func (f *floor) topicPage(ctx context.Context, topicGID string) (*w2JSON, int, e
 	return out, 4, nil
 }
 
-// contentPage answers W3 with two statements: the item with its author, and its topics.
+// contentPage answers W3 with three statements: the item with its author, its topics, and
+// its related items.
 func (f *floor) contentPage(ctx context.Context, slug string) (*w3JSON, int, error) {
 	out := &w3JSON{}
 	var (
@@ -385,8 +436,26 @@ func (f *floor) contentPage(ctx context.Context, slug string) (*w3JSON, int, err
 	if err := closeRows(rows); err != nil {
 		return nil, 2, fmt.Errorf("topics: %w", err)
 	}
+	c.Related = make([]relatedJSON, 0, 5)
+	rows, err = f.db.QueryContext(ctx, floorRelated, id)
+	if err != nil {
+		return nil, 3, fmt.Errorf("related: %w", err)
+	}
+	for rows.Next() {
+		var rid int64
+		var r relatedJSON
+		if err := rows.Scan(&rid, &r.Title); err != nil {
+			rows.Close()
+			return nil, 3, fmt.Errorf("related: %w", err)
+		}
+		r.ID = relay.ID(relay.TypeContent, rid)
+		c.Related = append(c.Related, r)
+	}
+	if err := closeRows(rows); err != nil {
+		return nil, 3, fmt.Errorf("related: %w", err)
+	}
 	out.Data.Content = &c
-	return out, 2, nil
+	return out, 3, nil
 }
 
 // closeRows closes rows and returns the error that ended their iteration, if any.

@@ -1,14 +1,18 @@
 package main
 
 import (
+	"encoding/json"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/tailorhq/tailor/graph"
+	"github.com/tailorhq/tailor/internal/auth"
 )
 
 func TestQueryDepth(t *testing.T) {
@@ -22,6 +26,10 @@ func TestQueryDepth(t *testing.T) {
 		{`{ a { ...F } } fragment F on T { b { c { d } } }`, 4},
 		{contentPageQuery, 3},
 		{topicPageQuery, 8},
+		{feedQuery, 5},
+		{feedNextPageQuery, 5},
+		{viewerQuery, 5},
+		{recordInteractionQuery, 4},
 	} {
 		got, err := queryDepth(c.query)
 		if err != nil {
@@ -55,6 +63,56 @@ func TestWorkloadQueriesValidate(t *testing.T) {
 			}
 		}
 	}
+	for name, q := range map[string]string{opFeedCursor: feedCursorQuery, opFeedProbe: feedProbeQuery} {
+		if _, errs := gqlparser.LoadQuery(schema, q); len(errs) > 0 {
+			t.Errorf("%s: %v", name, errs)
+		}
+	}
+}
+
+// TestWorkloadSeedsAreDistinct keeps each workload's request stream its own.
+func TestWorkloadSeedsAreDistinct(t *testing.T) {
+	seen := map[uint64]string{}
+	for _, w := range workloads() {
+		if other, ok := seen[w.Seed]; ok {
+			t.Errorf("%s and %s share seed %d", w.Name, other, w.Seed)
+		}
+		seen[w.Seed] = w.Name
+	}
+}
+
+// TestMintedTokensVerify checks that the tokens the harness mints verify with the key it hands
+// the gateway, read back the way the gateway reads TAILOR_TOKEN_SIGNING_KEY.
+func TestMintedTokensVerify(t *testing.T) {
+	now := time.Now()
+	k, env, err := signingKey(nil, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	value, ok := strings.CutPrefix(env, "TAILOR_TOKEN_SIGNING_KEY=")
+	if !ok {
+		t.Fatalf("env = %q", env)
+	}
+	parsed, err := auth.ParseKey(value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, _, err := auth.NewTokens(k, nil, viewerTokenTTL, time.Now).Issue(42)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := auth.NewTokens(parsed, nil, time.Hour, time.Now).Verify(tok)
+	if err != nil || c.UserID != 42 {
+		t.Fatalf("verify: %+v, %v", c, err)
+	}
+	// A key given with -server-env wins.
+	k2, env2, err := signingKey([]string{"GOGC=200", env}, now.Add(time.Hour))
+	if err != nil || env2 != env || k2.ID != k.ID {
+		t.Errorf("signingKey with -server-env: %q, %q, %v", k2.ID, env2, err)
+	}
+	if _, _, err := signingKey([]string{"TAILOR_TOKEN_SIGNING_KEY=nope"}, now); err == nil {
+		t.Error("a bad -server-env key: no error")
+	}
 }
 
 func TestStatementsHeaderMatchesTheGateway(t *testing.T) {
@@ -74,34 +132,90 @@ func TestApportion(t *testing.T) {
 }
 
 func TestBuildRequests(t *testing.T) {
-	s := &sample{TopicIDs: []int64{1, 2, 3}, Slugs: []string{"a-1", "b-2"}}
+	s := &sample{TopicIDs: []int64{1, 2, 3}, Slugs: []string{"a-1", "b-2"}, ContentIDs: []int64{10, 11}}
+	viewers := []viewer{{UserID: 1, Token: "t1"}, {UserID: 2, Token: "t2", FeedCursor: "c2"}}
 	all := workloads()
 	w5, err := selectWorkloads(all, "w5")
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := buildRequests(w5[0], s, nil, 100, 7)
+	a, err := buildRequests(w5[0], s, viewers, 1000, 7)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := buildRequests(w5[0], s, nil, 100, 7)
+	b, _ := buildRequests(w5[0], s, viewers, 1000, 7)
 	counts := map[string]int{}
+	kinds := map[string]int{}
 	for i := range a {
 		counts[a[i].Op]++
-		if string(a[i].Body) != string(b[i].Body) {
+		if string(a[i].Body) != string(b[i].Body) || a[i].Token != b[i].Token {
 			t.Fatal("the same seed built different requests")
 		}
+		signed := a[i].Op == opFeed || a[i].Op == opViewer || a[i].Op == opRecordInteraction
+		if signed != (a[i].Token != "") {
+			t.Errorf("%s request with token %q", a[i].Op, a[i].Token)
+		}
+		if a[i].Op == opRecordInteraction {
+			var body struct {
+				Variables struct {
+					Input struct {
+						ContentID string `json:"contentId"`
+						Kind      string `json:"kind"`
+						DwellMs   *int   `json:"dwellMs"`
+					} `json:"input"`
+				} `json:"variables"`
+			}
+			if err := json.Unmarshal(a[i].Body, &body); err != nil {
+				t.Fatal(err)
+			}
+			in := body.Variables.Input
+			kinds[in.Kind]++
+			if (in.Kind == "VIEW") != (in.DwellMs != nil) || (in.DwellMs != nil && (*in.DwellMs < minDwellMs || *in.DwellMs > maxDwellMs)) {
+				t.Errorf("write %s with dwellMs %v", in.Kind, in.DwellMs)
+			}
+			if in.ContentID == "" {
+				t.Error("write without contentId")
+			}
+		}
 	}
-	if counts[opContents] != 70 || counts[opTopicPage] != 15 || counts[opContentPage] != 15 {
-		t.Errorf("W5 mix = %v, want 70/15/15", counts)
+	want := map[string]int{opFeed: 450, opTopicPage: 120, opContentPage: 250, opViewer: 80, opRecordInteraction: 100}
+	for op, n := range want {
+		if counts[op] != n {
+			t.Errorf("W5 mix = %v, want %v", counts, want)
+			break
+		}
 	}
+	if kinds["VIEW"] < kinds["LIKE"] || kinds["LIKE"] < kinds["UNLIKE"] || len(kinds) != len(interactionKinds) {
+		t.Errorf("write kinds = %v", kinds)
+	}
+	total := 0
+	for _, k := range interactionKinds {
+		total += k.Weight
+	}
+	if total != 100 {
+		t.Errorf("interaction kinds' weights sum to %d, want 100", total)
+	}
+
 	w4, _ := selectWorkloads(all, "W4")
 	if _, err := buildRequests(w4[0], s, nil, 10, 1); err == nil {
-		t.Error("W4 without tokens: no error")
+		t.Error("W4 without viewers: no error")
 	}
-	r, err := buildRequests(w4[0], s, []string{"t1"}, 3, 1)
+	r, err := buildRequests(w4[0], s, viewers[:1], 3, 1)
 	if err != nil || r[0].Token != "t1" {
-		t.Errorf("W4 with a token: %v, %+v", err, r)
+		t.Errorf("W4 with a viewer: %v, %+v", err, r)
+	}
+	w1b, _ := selectWorkloads(all, "w1b")
+	r, err = buildRequests(w1b[0], s, viewers, 20, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range r {
+		if x.Token != "t2" || !strings.Contains(string(x.Body), `"after":"c2"`) {
+			t.Fatalf("W1b request %s with token %q: want the viewer with a cursor", x.Body, x.Token)
+		}
+	}
+	if _, err := buildRequests(w1b[0], s, viewers[:1], 3, 1); err == nil {
+		t.Error("W1b without feed cursors: no error")
 	}
 	if _, err := selectWorkloads(all, "W9"); err == nil {
 		t.Error("unknown workload: no error")
@@ -134,5 +248,16 @@ func TestNormalizeJSON(t *testing.T) {
 	b, _ := normalizeJSON([]byte(`{"a":{"x":null,"y":[1,2]},"b":1}`))
 	if string(a) != string(b) {
 		t.Errorf("%s != %s", a, b)
+	}
+}
+
+func TestCPUSince(t *testing.T) {
+	const postmaster, stays, exits, starts = 1, 2, 3, 4
+	before := map[int]time.Duration{postmaster: 10 * time.Second, stays: 5 * time.Second, exits: 7 * time.Second}
+	// During the step: stays uses 1s; exits uses 2s more and exits, so the postmaster's
+	// children's time grows by its whole life (9s); starts is new and has used 3s.
+	after := map[int]time.Duration{postmaster: 19 * time.Second, stays: 6 * time.Second, starts: 3 * time.Second}
+	if got, want := cpuSince(before, after), 6*time.Second; got != want {
+		t.Errorf("cpuSince = %v, want %v", got, want)
 	}
 }

@@ -43,7 +43,7 @@ type loadTarget struct {
 func (t *loadTarget) graphqlURL() string { return t.Proc.BaseURL + "/graphql" }
 func (t *loadTarget) metricsURL() string { return t.Proc.BaseURL + "/metrics" }
 
-// workerStats is what one worker observed.
+// workerStats is what one worker observed, in all and (when byOp is set) per operation.
 type workerStats struct {
 	latencies []int64 // nanoseconds, one per completed request
 	errors    int
@@ -53,18 +53,39 @@ type workerStats struct {
 	noHeader  int
 	overDepth int
 	bytes     int64
+	// byOp holds the same observations per operation, for workloads that mix several.
+	byOp map[string]*workerStats
 }
 
 // errorsKey marks a GraphQL response with errors: strings in the data escape their quotes, and
 // no field of the schema is named errors, so only the top-level key matches.
 const errorsKey = `"errors":`
 
-// do sends one request and records its outcome.
+// userErrorsKey marks a mutation's answer whose userErrors list is not empty.
+const userErrorsKey = `"userErrors":[{`
+
+// do sends one request and records its outcome, also under its operation when st keeps
+// observations per operation.
 func (st *workerStats) do(ctx context.Context, client *http.Client, url string, r *request, buf *bytes.Buffer) {
+	if st.byOp == nil {
+		st.send(ctx, client, url, r, buf, nil)
+		return
+	}
+	op := st.byOp[r.Op]
+	if op == nil {
+		op = &workerStats{}
+		st.byOp[r.Op] = op
+	}
+	st.send(ctx, client, url, r, buf, op)
+}
+
+// send sends one request and records its outcome in st and, when not nil, in op.
+func (st *workerStats) send(ctx context.Context, client *http.Client, url string, r *request, buf *bytes.Buffer, op *workerStats) {
 	begin := time.Now()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(r.Body))
 	if err != nil {
 		st.fail(time.Since(begin), "build request: "+err.Error())
+		op.fail(time.Since(begin), "build request: "+err.Error())
 		return
 	}
 	req.Header.Set("Content-Type", "application/json")
@@ -75,6 +96,7 @@ func (st *workerStats) do(ctx context.Context, client *http.Client, url string, 
 	if err != nil {
 		if ctx.Err() == nil {
 			st.fail(time.Since(begin), err.Error())
+			op.fail(time.Since(begin), err.Error())
 		}
 		return
 	}
@@ -82,23 +104,42 @@ func (st *workerStats) do(ctx context.Context, client *http.Client, url string, 
 	_, err = buf.ReadFrom(res.Body)
 	res.Body.Close()
 	elapsed := time.Since(begin)
+	msg := ""
 	switch {
 	case err != nil:
 		st.fail(elapsed, "read response: "+err.Error())
+		op.fail(elapsed, "read response: "+err.Error())
 		return
 	case res.StatusCode != http.StatusOK:
-		st.fail(elapsed, fmt.Sprintf("%s: status %d: %s", r.Op, res.StatusCode, snippet(buf.Bytes())))
+		msg = fmt.Sprintf("%s: status %d: %s", r.Op, res.StatusCode, snippet(buf.Bytes()))
 	case bytes.Contains(buf.Bytes(), []byte(errorsKey)):
-		st.fail(elapsed, fmt.Sprintf("%s: GraphQL errors: %s", r.Op, snippet(buf.Bytes())))
-	default:
+		msg = fmt.Sprintf("%s: GraphQL errors: %s", r.Op, snippet(buf.Bytes()))
+	case bytes.Contains(buf.Bytes(), []byte(userErrorsKey)):
+		msg = fmt.Sprintf("%s: userErrors: %s", r.Op, snippet(buf.Bytes()))
+	}
+	stmts := -1
+	if h := res.Header.Get(statementsHeader); h != "" {
+		stmts, _ = strconv.Atoi(h)
+	}
+	st.record(elapsed, msg, buf.Len(), stmts, r.Depth)
+	op.record(elapsed, msg, buf.Len(), stmts, r.Depth)
+}
+
+// record adds one answered request: msg is empty on success, stmts is -1 without a count.
+func (st *workerStats) record(elapsed time.Duration, msg string, size, stmts, depth int) {
+	if st == nil {
+		return
+	}
+	if msg != "" {
+		st.fail(elapsed, msg)
+	} else {
 		st.latencies = append(st.latencies, int64(elapsed))
 	}
-	st.bytes += int64(buf.Len())
-	if h := res.Header.Get(statementsHeader); h != "" {
-		n, _ := strconv.Atoi(h)
-		st.stmtSum += int64(n)
-		st.stmtMax = max(st.stmtMax, n)
-		if n > r.Depth {
+	st.bytes += int64(size)
+	if stmts >= 0 {
+		st.stmtSum += int64(stmts)
+		st.stmtMax = max(st.stmtMax, stmts)
+		if stmts > depth {
 			st.overDepth++
 		}
 	} else {
@@ -107,6 +148,9 @@ func (st *workerStats) do(ctx context.Context, client *http.Client, url string, 
 }
 
 func (st *workerStats) fail(elapsed time.Duration, msg string) {
+	if st == nil {
+		return
+	}
 	st.latencies = append(st.latencies, int64(elapsed))
 	st.errors++
 	if st.firstErr == "" {
@@ -125,13 +169,16 @@ func snippet(b []byte) string {
 // runLoad drives url with conc closed-loop workers for d: each worker sends its next request
 // as soon as the previous one answered. Worker w starts at its own offset in reqs and walks
 // them in order. It returns every worker's observations and the time until the last answer.
-func runLoad(ctx context.Context, client *http.Client, url string, reqs []request, conc int, d time.Duration) ([]*workerStats, time.Duration) {
+func runLoad(ctx context.Context, client *http.Client, url string, reqs []request, conc int, d time.Duration, byOp bool) ([]*workerStats, time.Duration) {
 	stats := make([]*workerStats, conc)
 	var wg sync.WaitGroup
 	start := time.Now()
 	deadline := start.Add(d)
 	for w := range conc {
 		st := &workerStats{latencies: make([]int64, 0, 4096)}
+		if byOp {
+			st.byOp = map[string]*workerStats{}
+		}
 		stats[w] = st
 		wg.Go(func() {
 			var buf bytes.Buffer
@@ -192,6 +239,64 @@ type stepResult struct {
 	// machine, which skews the step.
 	MachineCores float64 `json:"machineCores"`
 	OtherCores   float64 `json:"otherCores"`
+	// Operations breaks a mixed workload's step down by operation.
+	Operations []opResult `json:"operations,omitempty"`
+}
+
+// opResult is one operation's share of a mixed workload's step.
+type opResult struct {
+	Name           string  `json:"name"`
+	Requests       int     `json:"requests"`
+	Errors         int     `json:"errors"`
+	FirstError     string  `json:"firstError,omitempty"`
+	P50Ms          float64 `json:"p50Ms"`
+	P95Ms          float64 `json:"p95Ms"`
+	P99Ms          float64 `json:"p99Ms"`
+	StatementsMean float64 `json:"statementsMean"`
+	StatementsMax  int     `json:"statementsMax"`
+	Depth          int     `json:"depth"`
+	OverDepth      int     `json:"requestsOverDepth"`
+	BytesMean      float64 `json:"responseBytesMean"`
+}
+
+// operationResults merges the workers' per-operation observations, in the mix's order.
+func operationResults(w workload, reqs []request, stats []*workerStats) []opResult {
+	var out []opResult
+	for _, sh := range w.Mix {
+		o := opResult{Name: sh.Op.Name}
+		for _, r := range reqs {
+			if r.Op == o.Name {
+				o.Depth = max(o.Depth, r.Depth)
+			}
+		}
+		var lat []int64
+		var stmtSum int64
+		var bytes float64
+		for _, st := range stats {
+			x := st.byOp[o.Name]
+			if x == nil {
+				continue
+			}
+			lat = append(lat, x.latencies...)
+			o.Errors += x.errors
+			if o.FirstError == "" {
+				o.FirstError = x.firstErr
+			}
+			stmtSum += x.stmtSum
+			o.StatementsMax = max(o.StatementsMax, x.stmtMax)
+			o.OverDepth += x.overDepth
+			bytes += float64(x.bytes)
+		}
+		o.Requests = len(lat)
+		if o.Requests > 0 {
+			slices.Sort(lat)
+			o.P50Ms, o.P95Ms, o.P99Ms = percentile(lat, 0.50), percentile(lat, 0.95), percentile(lat, 0.99)
+			o.StatementsMean = float64(stmtSum) / float64(o.Requests)
+			o.BytesMean = bytes / float64(o.Requests)
+		}
+		out = append(out, o)
+	}
+	return out
 }
 
 // profileSpec asks measureStep to capture the server's CPU and allocation profiles into Dir,
@@ -207,7 +312,7 @@ func measureStep(ctx context.Context, client *http.Client, t *loadTarget, w work
 		res.Depth = max(res.Depth, r.Depth)
 	}
 	if warmup > 0 {
-		runLoad(ctx, client, t.graphqlURL(), reqs, conc, warmup)
+		runLoad(ctx, client, t.graphqlURL(), reqs, conc, warmup, false)
 	}
 	if err := ctx.Err(); err != nil {
 		return res, err
@@ -244,7 +349,8 @@ func measureStep(ctx context.Context, client *http.Client, t *loadTarget, w work
 		})
 	}
 
-	stats, elapsed := runLoad(ctx, client, t.graphqlURL(), reqs, conc, d)
+	mixed := len(w.Mix) > 1
+	stats, elapsed := runLoad(ctx, client, t.graphqlURL(), reqs, conc, d, mixed)
 
 	cpu1, err := readProcCPU(pid)
 	if err != nil {
@@ -307,6 +413,9 @@ func measureStep(ctx context.Context, client *http.Client, t *loadTarget, w work
 	res.PostgresCores = pg.Seconds() / elapsed.Seconds()
 	res.MachineCores = (all1 - all0).Seconds() / elapsed.Seconds()
 	res.OtherCores = max(0, res.MachineCores-res.ServerCores-res.PostgresCores-(self1-self0).Seconds()/elapsed.Seconds())
+	if mixed {
+		res.Operations = operationResults(w, reqs, stats)
+	}
 	return res, nil
 }
 

@@ -30,6 +30,8 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	_ "github.com/lib/pq" // the PostgreSQL driver
+
+	"github.com/tailorhq/tailor/internal/auth"
 )
 
 func main() {
@@ -59,6 +61,7 @@ type options struct {
 	workloads   string
 	concurrency []int
 	tokens      string
+	viewers     int
 	serverURL   string
 	serverEnv   []string
 	sampleSeed  uint64
@@ -85,7 +88,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.out, "out", "", "directory for the results (default bench/results in the module)")
 	fs.StringVar(&o.workloads, "workloads", "", "comma-separated workloads to run, such as W2,W3 (default all)")
 	conc := fs.String("concurrency", "1,32", "comma-separated numbers of concurrent workers")
-	fs.StringVar(&o.tokens, "tokens", "", "file of bearer tokens, one per line, for the signed-in workloads (W4); without it the accounts hook is asked")
+	fs.StringVar(&o.tokens, "tokens", "", "file of bearer tokens, one per line, for the signed-in workloads (W1, W1b, W4, W5) instead of minting tokens for sampled users; "+
+		"they must verify with the gateway's key (-server-env TAILOR_TOKEN_SIGNING_KEY=…)")
+	fs.IntVar(&o.viewers, "viewers", viewerCount, "how many users of the bench dataset to sign in (mint tokens for) for the signed-in workloads")
 	fs.StringVar(&o.serverURL, "pg", o.serverURL, "PostgreSQL server URL; the bench database is created on it (TAILOR_BENCH_SERVER_URL)")
 	fs.Func("server-env", "extra KEY=VALUE for the gateway's environment, such as TAILOR_LOADER_WAIT=200us (repeatable)", func(s string) error {
 		if !strings.Contains(s, "=") {
@@ -113,6 +118,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 			return o, fmt.Errorf("-concurrency: %q is not a number of workers between 1 and 1024", s)
 		}
 		o.concurrency = append(o.concurrency, n)
+	}
+	if o.viewers < 1 {
+		return o, fmt.Errorf("-viewers: %d is not a number of viewers", o.viewers)
 	}
 	return o, nil
 }
@@ -165,6 +173,12 @@ func benchmark(ctx context.Context, o options, args []string, stdout, stderr io.
 		return err
 	}
 	logger.Info("bench database ready", "database", sc.Database, "reused", setup.Reused, "took", setup.Elapsed.Round(time.Millisecond))
+	// The gateway signs and verifies access tokens with a key made for this run (unless
+	// -server-env names one), and the harness mints the viewers' tokens with the same key.
+	key, keyEnv, err := signingKey(o.serverEnv, started)
+	if err != nil {
+		return err
+	}
 	smp, pgVersion, err := readSample(ctx, setup.URL, o.sampleSeed)
 	if err != nil {
 		return err
@@ -184,7 +198,7 @@ func benchmark(ctx context.Context, o options, args []string, stdout, stderr io.
 	if err != nil {
 		return fmt.Errorf("find the bench binary to start the floor: %w", err)
 	}
-	gw, fl, err := startServers(gatewayBin, self, setup.URL, tmp, o.serverEnv)
+	gw, fl, err := startServers(gatewayBin, self, setup.URL, tmp, append([]string{keyEnv}, o.serverEnv...))
 	if gw != nil {
 		defer gw.Proc.stop()
 	}
@@ -212,10 +226,10 @@ func benchmark(ctx context.Context, o options, args []string, stdout, stderr io.
 		CorePolicy: corePolicy(),
 		Settings: settings{
 			DurationSeconds: o.duration.Seconds(), WarmupSeconds: o.warmup.Seconds(), Concurrency: o.concurrency,
-			SampleSeed: o.sampleSeed, ServerEnv: o.serverEnv, Profiled: o.profile,
+			SampleSeed: o.sampleSeed, GatewayDefaults: gatewayDefaults, ServerEnv: o.serverEnv, Profiled: o.profile,
 		},
 	}
-	plans, err := planWorkloads(ctx, client, o, selected, &smp, gw, fl, rep, logger)
+	plans, err := planWorkloads(ctx, client, o, selected, &smp, setup.URL, key, gw, fl, rep, logger)
 	if err != nil {
 		return err
 	}
@@ -251,39 +265,105 @@ func readSample(ctx context.Context, dbURL string, seed uint64) (sample, string,
 	return smp, version, err
 }
 
+// signingKey returns the key the gateway signs access tokens with and the environment entry
+// that gives it to the gateway: a random key made for this run, or the key extra names in a
+// TAILOR_TOKEN_SIGNING_KEY entry (the last one wins, as in the gateway's environment).
+func signingKey(extra []string, now time.Time) (auth.Key, string, error) {
+	for _, kv := range slices.Backward(extra) {
+		if v, ok := strings.CutPrefix(kv, "TAILOR_TOKEN_SIGNING_KEY="); ok {
+			k, err := auth.ParseKey(v)
+			if err != nil {
+				return auth.Key{}, "", fmt.Errorf("-server-env TAILOR_TOKEN_SIGNING_KEY: %w", err)
+			}
+			return k, kv, nil
+		}
+	}
+	k, s, err := newSigningKey(now)
+	if err != nil {
+		return auth.Key{}, "", err
+	}
+	return k, "TAILOR_TOKEN_SIGNING_KEY=" + s, nil
+}
+
 // plan is a workload ready to run: its prebuilt requests.
 type plan struct {
 	w    workload
 	reqs []request
+	// built is when reqs were built; refresh, when set, builds them again (W1b, whose
+	// cursors name feed snapshots that expire).
+	built   time.Time
+	refresh func(context.Context) ([]request, error)
 }
 
-// planWorkloads gets viewer tokens when a workload needs them, builds every runnable
-// workload's requests, sends each once to the gateway (preflight) and checks that the floor
-// answers the same JSON as the gateway. Workloads that cannot run are recorded as skipped.
-func planWorkloads(ctx context.Context, client *http.Client, o options, selected []workload, smp *sample, gw, fl *loadTarget, rep *report, logger *slog.Logger) ([]plan, error) {
-	var tokens []string
-	var tokenErr error
-	if slices.ContainsFunc(selected, workload.needsViewers) {
-		if o.tokens != "" {
-			if tokens, tokenErr = readTokens(o.tokens); tokenErr != nil {
-				return nil, tokenErr
-			}
-		} else {
-			tokens, tokenErr = signInViewers(ctx, gw.graphqlURL(), 100)
+// feedCursorMaxAge is how old W1b's cursors may be when a step starts. The gateway keeps
+// feed snapshots for 15 minutes; a step that starts within 5 has 10 to finish.
+const feedCursorMaxAge = 5 * time.Minute
+
+// getViewers returns the signed-in viewers: the tokens of -tokens, or n users of the bench
+// database drawn with the sample seed, with tokens minted with key.
+func getViewers(ctx context.Context, o options, dbURL string, key auth.Key) ([]viewer, string, error) {
+	if o.tokens != "" {
+		tokens, err := readTokens(o.tokens)
+		if err != nil {
+			return nil, "", err
 		}
+		vs := make([]viewer, len(tokens))
+		for i, t := range tokens {
+			vs[i] = viewer{Token: t}
+		}
+		return vs, fmt.Sprintf("%d tokens read from %s", len(vs), o.tokens), nil
+	}
+	db, err := sqlx.ConnectContext(ctx, "postgres", dbURL)
+	if err != nil {
+		return nil, "", fmt.Errorf("bench database: %w", err)
+	}
+	defer db.Close()
+	vs, err := signInViewers(ctx, db, key, o.viewers, rand.New(rand.NewPCG(o.sampleSeed, 2)))
+	if err != nil {
+		return nil, "", err
+	}
+	return vs, fmt.Sprintf("%d readers, members and authors with preferences, drawn with seed %d; access tokens minted by the harness with the gateway's signing key (kid %s)",
+		len(vs), o.sampleSeed, key.ID), nil
+}
+
+// planWorkloads gets the signed-in viewers when a workload needs them, builds every runnable
+// workload's requests, sends each once to the gateway (preflight), counts the feed's
+// statements at several page sizes and checks that the floor answers the same JSON as the
+// gateway.
+func planWorkloads(ctx context.Context, client *http.Client, o options, selected []workload, smp *sample, dbURL string, key auth.Key, gw, fl *loadTarget, rep *report, logger *slog.Logger) ([]plan, error) {
+	var viewers []viewer
+	if slices.ContainsFunc(selected, workload.needsViewers) {
+		var err error
+		if viewers, rep.Viewers, err = getViewers(ctx, o, dbURL, key); err != nil {
+			return nil, err
+		}
+		logger.Info("viewers signed in", "viewers", len(viewers), "source", rep.Viewers)
+	}
+	readCursors := func(ctx context.Context) error {
+		n, err := readFeedCursors(ctx, client, gw.graphqlURL(), viewers)
+		if err == nil {
+			logger.Info("read the first page of each viewer's feed for W1b", "viewers_with_a_second_page", n)
+		}
+		return err
+	}
+	if slices.ContainsFunc(selected, workload.needsFeedCursors) {
+		if err := readCursors(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if slices.ContainsFunc(selected, workload.isFeed) {
+		probes, err := probeFeed(ctx, client, gw.graphqlURL(), viewers, feedProbeViewers)
+		if err != nil {
+			return nil, err
+		}
+		rep.FeedProbes = probes
 	}
 	var plans []plan
 	var floorReqs []request
-	for i, w := range selected {
+	for _, w := range selected {
 		wi := describeWorkload(w)
-		if w.needsViewers() && len(tokens) == 0 {
-			wi.Skipped = fmt.Sprintf("skipped: needs accounts (issue 4): %v", tokenErr)
-			rep.Workloads = append(rep.Workloads, wi)
-			logger.Warn("workload not run", "workload", w.Name, "reason", wi.Skipped)
-			continue
-		}
 		rep.Workloads = append(rep.Workloads, wi)
-		reqs, err := buildRequests(w, smp, tokens, requestsPerWorkload, o.sampleSeed+uint64(i)+1)
+		reqs, err := buildRequests(w, smp, viewers, requestsPerWorkload, o.sampleSeed+w.Seed)
 		if err != nil {
 			return nil, err
 		}
@@ -293,7 +373,16 @@ func planWorkloads(ctx context.Context, client *http.Client, o options, selected
 		if w.floorServes() {
 			floorReqs = append(floorReqs, reqs[:verifyCount]...)
 		}
-		plans = append(plans, plan{w, reqs})
+		pl := plan{w: w, reqs: reqs, built: time.Now()}
+		if w.needsFeedCursors() {
+			pl.refresh = func(ctx context.Context) ([]request, error) {
+				if err := readCursors(ctx); err != nil {
+					return nil, err
+				}
+				return buildRequests(w, smp, viewers, requestsPerWorkload, o.sampleSeed+w.Seed)
+			}
+		}
+		plans = append(plans, pl)
 	}
 	if len(floorReqs) > 0 {
 		n, err := verifyFloor(ctx, client, gw.graphqlURL(), fl.graphqlURL(), floorReqs, len(floorReqs))
@@ -320,6 +409,13 @@ func measureAll(ctx context.Context, client *http.Client, o options, plans []pla
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(loadGOMAXPROCS))
 	for _, pl := range plans {
 		for _, c := range o.concurrency {
+			if pl.refresh != nil && time.Since(pl.built) > feedCursorMaxAge {
+				reqs, err := pl.refresh(ctx)
+				if err != nil {
+					return fmt.Errorf("%s: %w", pl.w.Name, err)
+				}
+				pl.reqs, pl.built = reqs, time.Now()
+			}
 			targets := []*loadTarget{gw}
 			if pl.w.floorServes() {
 				targets = append(targets, fl)
@@ -346,6 +442,15 @@ func measureAll(ctx context.Context, client *http.Client, o options, plans []pla
 	return nil
 }
 
+// gatewayDefaults are settings the benchmark gives the gateway and reports; -server-env
+// entries come after them and win.
+var gatewayDefaults = []string{
+	// Every first page of a feed is ranked afresh, as W1 means to measure: with the default
+	// (30s), 200 viewers asking again every few seconds would mostly read their previous
+	// ranking, which real readers, who come back minutes or hours later, would not.
+	"TAILOR_FEED_REUSE=0s",
+}
+
 // startServers starts the gateway (the real tailor binary) and the floor (this binary with
 // -serve-floor) on free loopback ports over the bench database.
 func startServers(gatewayBin, self, dbURL, tmp string, serverEnv []string) (gw, fl *loadTarget, err error) {
@@ -357,7 +462,7 @@ func startServers(gatewayBin, self, dbURL, tmp string, serverEnv []string) (gw, 
 	if err != nil {
 		return nil, nil, err
 	}
-	env := childEnv(append([]string{
+	env := childEnv(append(append([]string{
 		"DATABASE_URL=" + dbURL,
 		"TAILOR_ADDR=" + addr,
 		"TAILOR_REPORT_SQL_STATEMENTS=true",
@@ -365,7 +470,7 @@ func startServers(gatewayBin, self, dbURL, tmp string, serverEnv []string) (gw, 
 		"TAILOR_DEBUG_ADDR=" + debugAddr,
 		"TAILOR_LOG_LEVEL=warn",
 		"GOMAXPROCS=" + strconv.Itoa(serverGOMAXPROCS),
-	}, serverEnv...)...)
+	}, gatewayDefaults...), serverEnv...)...)
 	p, err := startProcess("gateway", gatewayBin, []string{"serve"}, env, filepath.Join(tmp, "gateway.log"), addr)
 	if err != nil {
 		return nil, nil, err

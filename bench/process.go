@@ -280,8 +280,11 @@ func postgresCPU() map[int]time.Duration {
 }
 
 // cpuSince returns the CPU time the processes of after used since before. A process that
-// exited in between is missed (the benchmark's pooled connections make that rare); one that
-// started in between counts in full.
+// started in between counts in full. A process of before that exited in between was reaped by
+// the postmaster, whose children's time (counted in after) then grew by the whole life of the
+// process: the part before already counted is taken back out, so long-lived backends that close
+// during a step (other databases' sessions, pools trimming idle connections) count only their
+// time within the step.
 func cpuSince(before, after map[int]time.Duration) time.Duration {
 	var total time.Duration
 	for pid, a := range after {
@@ -289,7 +292,12 @@ func cpuSince(before, after map[int]time.Duration) time.Duration {
 			total += d
 		}
 	}
-	return total
+	for pid, b := range before {
+		if _, alive := after[pid]; !alive {
+			total -= b
+		}
+	}
+	return max(total, 0)
 }
 
 // machineCPU returns the busy CPU time of the whole machine so far, from /proc/stat: user,

@@ -15,11 +15,13 @@ import (
 // maxErrorRate fails the run when a step's share of failed requests is higher.
 const maxErrorRate = 0.01
 
-// The performance targets of the issue.
+// The performance targets of the issues.
 const (
 	minThroughputShare = 0.5       // gateway req/s at high concurrency ≥ this share of the floor's
 	maxP50Factor       = 2.0       // gateway W2 p50 at c=1 ≤ this multiple of the floor's
 	maxPeakRSS         = 150 * 1e6 // bytes; MB here means 10^6 bytes
+	maxFeedP50Ms       = 20.0      // W1 (first feed page) p50 at c=1, milliseconds (issue 5)
+	maxFeedStatements  = 6         // SQL statements of one feed request, whatever first is (issue 5)
 )
 
 // machineInfo describes where the benchmark ran.
@@ -94,7 +96,6 @@ type workloadInfo struct {
 	Operations  []opInfo `json:"operations"`
 	Depth       int      `json:"depth"`
 	FloorServes bool     `json:"floorServes"`
-	Skipped     string   `json:"skipped,omitempty"`
 }
 
 func describeWorkload(w workload) workloadInfo {
@@ -134,25 +135,30 @@ type settings struct {
 	WarmupSeconds   float64  `json:"warmupSeconds"`
 	Concurrency     []int    `json:"concurrency"`
 	SampleSeed      uint64   `json:"sampleSeed"`
+	GatewayDefaults []string `json:"gatewayDefaults,omitempty"`
 	ServerEnv       []string `json:"serverEnv,omitempty"`
 	Profiled        bool     `json:"profiled"`
 }
 
 // report is everything a run produced; it is written as JSON and as Markdown.
 type report struct {
-	Command       string         `json:"command"`
-	StartedAt     time.Time      `json:"startedAt"`
-	FinishedAt    time.Time      `json:"finishedAt"`
-	Machine       machineInfo    `json:"machine"`
-	Scale         Scale          `json:"scale"`
-	Database      dbSetup        `json:"database"`
-	CorePolicy    string         `json:"corePolicy"`
-	Settings      settings       `json:"settings"`
-	FloorVerified int            `json:"floorResponsesVerified"`
-	Workloads     []workloadInfo `json:"workloads"`
-	Steps         []stepResult   `json:"steps"`
-	Ratios        []ratio        `json:"ratios"`
-	Targets       []targetResult `json:"targets"`
+	Command       string      `json:"command"`
+	StartedAt     time.Time   `json:"startedAt"`
+	FinishedAt    time.Time   `json:"finishedAt"`
+	Machine       machineInfo `json:"machine"`
+	Scale         Scale       `json:"scale"`
+	Database      dbSetup     `json:"database"`
+	CorePolicy    string      `json:"corePolicy"`
+	Settings      settings    `json:"settings"`
+	FloorVerified int         `json:"floorResponsesVerified"`
+	// Viewers says who the signed-in requests were sent as.
+	Viewers string `json:"viewers,omitempty"`
+	// FeedProbes are the feed's statement counts at several page sizes, measured at the start.
+	FeedProbes []feedProbe    `json:"feedProbes,omitempty"`
+	Workloads  []workloadInfo `json:"workloads"`
+	Steps      []stepResult   `json:"steps"`
+	Ratios     []ratio        `json:"ratios"`
+	Targets    []targetResult `json:"targets"`
 }
 
 func (r *report) step(target, workload string, conc int) *stepResult {
@@ -196,6 +202,14 @@ func (r *report) evaluate() {
 	}
 	r.Targets = append(r.Targets, t)
 
+	t = targetResult{Name: fmt.Sprintf("W1 feed p50 (c=%d) ≤ %.0f ms", lo, maxFeedP50Ms), Status: "not measured"}
+	if g := r.step("gateway", "W1", lo); g != nil {
+		t.Status = verdict(g.P50Ms <= maxFeedP50Ms)
+		t.Detail = fmt.Sprintf("%.2f ms (p95 %.2f ms)", g.P50Ms, g.P95Ms)
+	}
+	r.Targets = append(r.Targets, t)
+	r.Targets = append(r.Targets, r.feedStatementsTarget())
+
 	t = targetResult{Name: "SQL statements ≤ query depth, every workload", Status: "not measured"}
 	var over []string
 	measured := false
@@ -231,6 +245,49 @@ func (r *report) evaluate() {
 		t.Detail = fmt.Sprintf("%.1f MB at %s", float64(peak)/1e6, at)
 	}
 	r.Targets = append(r.Targets, t)
+}
+
+// feedStatementsTarget checks that no feed request ran more than maxFeedStatements
+// statements: the W1 and W1b steps, the feed's share of W5, and the probes at every page size.
+func (r *report) feedStatementsTarget() targetResult {
+	t := targetResult{Name: fmt.Sprintf("feed ≤ %d SQL statements per request, whatever first is", maxFeedStatements), Status: "not measured"}
+	worst, missing := 0, 0
+	var parts []string
+	for _, s := range r.Steps {
+		if s.Target != "gateway" {
+			continue
+		}
+		switch s.Workload {
+		case "W1", "W1b":
+			worst = max(worst, s.StatementsMax)
+			missing += s.MissingStatementHeader
+			parts = append(parts, fmt.Sprintf("%s c=%d: %.2f mean, %d max", s.Workload, s.Concurrency, s.StatementsMean, s.StatementsMax))
+		}
+		for _, o := range s.Operations {
+			if o.Name == opFeed || o.Name == opFeedNextPage {
+				worst = max(worst, o.StatementsMax)
+				parts = append(parts, fmt.Sprintf("%s's %s c=%d: %d max", s.Workload, o.Name, s.Concurrency, o.StatementsMax))
+			}
+		}
+	}
+	if len(r.FeedProbes) > 0 {
+		var ps []string
+		for _, p := range r.FeedProbes {
+			worst = max(worst, p.StatementsMax)
+			missing += p.MissingHeader
+			ps = append(ps, fmt.Sprintf("%d/%s %d", p.First, p.Page, p.StatementsMax))
+		}
+		parts = append(parts, "probes (first/page max): "+strings.Join(ps, ", "))
+	}
+	if len(parts) == 0 {
+		return t
+	}
+	t.Status = verdict(worst <= maxFeedStatements && missing == 0)
+	t.Detail = fmt.Sprintf("max %d; %s", worst, strings.Join(parts, "; "))
+	if missing > 0 {
+		t.Detail += fmt.Sprintf("; %d answers without a count", missing)
+	}
+	return t
 }
 
 func verdict(ok bool) string {
@@ -322,6 +379,9 @@ func (r *report) markdown(w io.Writer) {
 	p("- **Steps:** %s measured after %s of warm-up, at concurrency %s, closed loop (each worker sends its next request when the previous one answered), keep-alive connections\n",
 		time.Duration(r.Settings.DurationSeconds*float64(time.Second)), time.Duration(r.Settings.WarmupSeconds*float64(time.Second)), joinInts(r.Settings.Concurrency))
 	p("- **Core sharing:** %s\n", r.CorePolicy)
+	if len(r.Settings.GatewayDefaults) > 0 {
+		p("- **Gateway settings:** `%s` (every first page of a feed is ranked afresh; `-server-env` overrides)\n", strings.Join(r.Settings.GatewayDefaults, " "))
+	}
 	if len(r.Settings.ServerEnv) > 0 {
 		p("- **Extra gateway environment:** `%s`\n", strings.Join(r.Settings.ServerEnv, " "))
 	}
@@ -329,6 +389,13 @@ func (r *report) markdown(w io.Writer) {
 		p("- **Profiled:** CPU and allocation profiles were taken during the highest-concurrency gateway steps, which costs the gateway a few percent\n")
 	}
 	p("- **Floor check:** %d responses of the floor were byte-for-byte equal to the gateway's after JSON normalization\n", r.FloorVerified)
+	if r.Viewers != "" {
+		p("- **Signed-in viewers:** %s\n", r.Viewers)
+	}
+	if r.Database.Reused {
+		p("- **Earlier runs' writes:** %d interactions recorded by earlier runs' W5 in this database (it is rebuilt past %.0f%% of the seeded interactions); %d expired feed snapshots deleted at the start\n",
+			r.Database.EarlierWrites, maxWriteShare*100, r.Database.SnapshotsCleared)
+	}
 
 	p("\n## Targets\n\n| target | result | measured |\n|---|---|---|\n")
 	for _, t := range r.Targets {
@@ -358,7 +425,32 @@ func (r *report) markdown(w io.Writer) {
 			s.ServerCPUPerRequestUs, s.ServerCores, s.PostgresCPUPerRequestUs, s.PostgresCores, s.LoadCPUPerRequestUs,
 			s.MachineCores, s.OtherCores)
 	}
-	p("\nErrors are non-200 answers and answers with GraphQL errors. SQL statements come from the `Tailor-Sql-Statements` header " +
+	var mixed []stepResult
+	for _, s := range r.Steps {
+		if len(s.Operations) > 0 {
+			mixed = append(mixed, s)
+		}
+	}
+	if len(mixed) > 0 {
+		p("\n### Mixed workloads by operation\n\n")
+		p("| server | workload | c | operation | requests | errors | p50 ms | p95 ms | p99 ms | SQL stmts mean / max | depth | over depth | resp bytes |\n")
+		p("|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+		for _, s := range mixed {
+			for _, o := range s.Operations {
+				p("| %s | %s | %d | %s | %d | %d | %.2f | %.2f | %.2f | %.2f / %d | %d | %d | %.0f |\n",
+					s.Target, s.Workload, s.Concurrency, o.Name, o.Requests, o.Errors, o.P50Ms, o.P95Ms, o.P99Ms,
+					o.StatementsMean, o.StatementsMax, o.Depth, o.OverDepth, o.BytesMean)
+			}
+		}
+	}
+	if len(r.FeedProbes) > 0 {
+		p("\n### Feed statements by page size\n\nW1's selection at each `first`, for the first page (ranked afresh and saved) and the second (read from the first page's snapshot), sent once per viewer before the steps.\n\n")
+		p("| first | page | requests | items (max) | SQL stmts min / max |\n|---:|---|---:|---:|---:|\n")
+		for _, x := range r.FeedProbes {
+			p("| %d | %s | %d | %d | %d / %d |\n", x.First, x.Page, x.Requests, x.Items, x.StatementsMin, x.StatementsMax)
+		}
+	}
+	p("\nErrors are non-200 answers, answers with GraphQL errors and mutation answers with userErrors. SQL statements come from the `Tailor-Sql-Statements` header " +
 		"(the floor sets it to the statements it ran). Allocations are the server's `go_memstats_mallocs_total` delta over the step. " +
 		"Peak RSS is VmHWM, reset at each step's start")
 	for _, s := range r.Steps {
@@ -372,16 +464,17 @@ func (r *report) markdown(w io.Writer) {
 		"other work on the machine (which skews that step) plus kernel time not charged to a process, such as loopback networking in softirq.\n")
 
 	p("\n## Workloads\n\nQuery depth counts the fields on the longest path from the root to a leaf (`{ a { b } }` has depth 2).\n\n")
+	shown := map[string]bool{}
 	for _, wi := range r.Workloads {
 		p("### %s: %s\n\n", wi.Name, wi.Title)
-		if wi.Skipped != "" {
-			p("**Not run — %s.**\n\n", wi.Skipped)
-		}
 		for _, op := range wi.Operations {
 			p("- `%s`, weight %d, %s, depth %d\n", op.Name, op.Weight, op.Auth, op.Depth)
 		}
-		if len(wi.Operations) == 1 {
-			p("\n```graphql\n%s\n```\n", wi.Operations[0].Query)
+		for _, op := range wi.Operations {
+			if !shown[op.Name] {
+				shown[op.Name] = true
+				p("\n```graphql\n%s\n```\n", op.Query)
+			}
 		}
 		p("\n")
 	}

@@ -7,12 +7,21 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 )
 
 // answer is one response as the checks below see it.
 type answer struct {
 	Status int
 	Body   []byte
+	// Statements is the Tailor-Sql-Statements header, -1 when absent.
+	Statements int
+}
+
+// failed reports whether the answer is not a clean success: not 200, GraphQL errors or
+// userErrors.
+func (a answer) failed() bool {
+	return a.Status != http.StatusOK || bytes.Contains(a.Body, []byte(errorsKey)) || bytes.Contains(a.Body, []byte(userErrorsKey))
 }
 
 // send posts one request to url.
@@ -34,7 +43,136 @@ func send(ctx context.Context, client *http.Client, url string, r request) (answ
 	if err != nil {
 		return answer{}, err
 	}
-	return answer{Status: res.StatusCode, Body: b}, nil
+	a := answer{Status: res.StatusCode, Body: b, Statements: -1}
+	if h := res.Header.Get(statementsHeader); h != "" {
+		if n, err := strconv.Atoi(h); err == nil {
+			a.Statements = n
+		}
+	}
+	return a, nil
+}
+
+// signedInRequest returns a request of operation op with variables vars, sent as v.
+func signedInRequest(op, query string, vars map[string]any, v viewer) (request, error) {
+	body, err := json.Marshal(graphQLBody{OperationName: op, Query: query, Variables: vars})
+	if err != nil {
+		return request{}, err
+	}
+	return request{Op: op, Body: body, Token: v.Token}, nil
+}
+
+// feedPageInfo is the part of a feed answer that says where the page ends.
+type feedPageInfo struct {
+	Data struct {
+		Feed struct {
+			Edges    []json.RawMessage `json:"edges"`
+			PageInfo struct {
+				EndCursor   *string `json:"endCursor"`
+				HasNextPage bool    `json:"hasNextPage"`
+			} `json:"pageInfo"`
+		} `json:"feed"`
+	} `json:"data"`
+}
+
+// readFeedCursors reads the first page of every viewer's feed from the gateway and keeps its
+// endCursor as the viewer's FeedCursor when the feed has a second page. It returns how many
+// viewers have one.
+func readFeedCursors(ctx context.Context, client *http.Client, gatewayURL string, viewers []viewer) (int, error) {
+	n := 0
+	for i := range viewers {
+		v := &viewers[i]
+		r, err := signedInRequest(opFeedCursor, feedCursorQuery, nil, *v)
+		if err != nil {
+			return n, err
+		}
+		a, err := send(ctx, client, gatewayURL, r)
+		if err != nil {
+			return n, fmt.Errorf("W1b: first page of a viewer's feed: %w", err)
+		}
+		if a.failed() {
+			return n, fmt.Errorf("W1b: first page of a viewer's feed: the gateway answered status %d: %s", a.Status, snippet(a.Body))
+		}
+		var p feedPageInfo
+		if err := json.Unmarshal(a.Body, &p); err != nil {
+			return n, fmt.Errorf("W1b: first page of a viewer's feed: %w: %s", err, snippet(a.Body))
+		}
+		if pi := p.Data.Feed.PageInfo; pi.HasNextPage && pi.EndCursor != nil {
+			v.FeedCursor = *pi.EndCursor
+			n++
+		}
+	}
+	return n, nil
+}
+
+// feedProbeSizes are the page sizes at which the feed's statements are counted.
+var feedProbeSizes = []int{1, 5, 20, 50, 100}
+
+// feedProbeViewers is how many viewers' feeds are probed at each size.
+const feedProbeViewers = 3
+
+// feedProbe is the statement count of the feed at one page size.
+type feedProbe struct {
+	First int `json:"first"`
+	// Page is "first" (ranked afresh) or "second" (read from the first page's snapshot).
+	Page          string `json:"page"`
+	Requests      int    `json:"requests"`
+	Items         int    `json:"itemsMax"`
+	StatementsMin int    `json:"statementsMin"`
+	StatementsMax int    `json:"statementsMax"`
+	// MissingHeader counts answers without a statement count.
+	MissingHeader int `json:"missingStatementHeader"`
+}
+
+// probeFeed asks the gateway for the first and the second page of the feeds of up to n
+// viewers at each of feedProbeSizes, with W1's selection, and records the statements each ran.
+func probeFeed(ctx context.Context, client *http.Client, gatewayURL string, viewers []viewer, n int) ([]feedProbe, error) {
+	var out []feedProbe
+	for _, first := range feedProbeSizes {
+		pages := [2]feedProbe{{First: first, Page: "first", StatementsMin: -1}, {First: first, Page: "second", StatementsMin: -1}}
+		for _, v := range viewers[:min(n, len(viewers))] {
+			vars := map[string]any{"first": first}
+			for page := range pages {
+				r, err := signedInRequest(opFeedProbe, feedProbeQuery, vars, v)
+				if err != nil {
+					return nil, err
+				}
+				a, err := send(ctx, client, gatewayURL, r)
+				if err != nil {
+					return nil, fmt.Errorf("feed probe (first %d): %w", first, err)
+				}
+				if a.failed() {
+					return nil, fmt.Errorf("feed probe (first %d): the gateway answered status %d: %s", first, a.Status, snippet(a.Body))
+				}
+				var fp feedPageInfo
+				if err := json.Unmarshal(a.Body, &fp); err != nil {
+					return nil, fmt.Errorf("feed probe (first %d): %w: %s", first, err, snippet(a.Body))
+				}
+				p := &pages[page]
+				p.Requests++
+				p.Items = max(p.Items, len(fp.Data.Feed.Edges))
+				if a.Statements < 0 {
+					p.MissingHeader++
+				} else {
+					p.StatementsMax = max(p.StatementsMax, a.Statements)
+					if p.StatementsMin < 0 || a.Statements < p.StatementsMin {
+						p.StatementsMin = a.Statements
+					}
+				}
+				pi := fp.Data.Feed.PageInfo
+				if !pi.HasNextPage || pi.EndCursor == nil {
+					break
+				}
+				vars = map[string]any{"first": first, "after": *pi.EndCursor}
+			}
+		}
+		for _, p := range pages {
+			if p.Requests > 0 {
+				p.StatementsMin = max(p.StatementsMin, 0)
+				out = append(out, p)
+			}
+		}
+	}
+	return out, nil
 }
 
 // preflight sends a few of each workload's requests to the gateway once and fails with the
@@ -50,7 +188,7 @@ func preflight(ctx context.Context, client *http.Client, gatewayURL string, w wo
 		if err != nil {
 			return fmt.Errorf("preflight %s (%s): %w", w.Name, r.Op, err)
 		}
-		if a.Status != http.StatusOK || bytes.Contains(a.Body, []byte(errorsKey)) {
+		if a.failed() {
 			return fmt.Errorf("preflight %s (%s): the gateway answered status %d: %s", w.Name, r.Op, a.Status, snippet(a.Body))
 		}
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,22 +11,66 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
+	"github.com/jmoiron/sqlx"
+
+	"github.com/tailorhq/tailor/internal/auth"
 	"github.com/tailorhq/tailor/internal/relay"
 )
 
 // The operation names. Requests carry them as operationName, and the floor dispatches on them.
 const (
-	opContents    = "Contents"
-	opTopicPage   = "TopicPage"
-	opContentPage = "ContentPage"
-	opPreferences = "Preferences"
+	opFeed              = "Feed"
+	opFeedNextPage      = "FeedNextPage"
+	opTopicPage         = "TopicPage"
+	opContentPage       = "ContentPage"
+	opViewer            = "Viewer"
+	opRecordInteraction = "RecordInteraction"
+	// opFeedCursor and opFeedProbe are sent while planning, never measured: the first reads a
+	// viewer's first page's endCursor for W1b, the second checks the feed's statements at
+	// several page sizes.
+	opFeedCursor = "FeedCursor"
+	opFeedProbe  = "FeedProbe"
 )
 
-// contentsQuery is W1: the newest items with their authors and topics.
-const contentsQuery = `query Contents {
-  contents(first: 20) {
-    edges { node { id title summary publishedAt author { handle displayName } topics { slug name } } }
+// feedPageSize is W1's and W1b's first.
+const feedPageSize = 20
+
+// feedSelection is what W1 and W1b read of each feed page.
+const feedSelection = `edges {
+      score
+      node { id title author { handle displayName } topics { slug name } viewerState { viewed liked bookmarked } }
+      reasons { kind weight }
+    }`
+
+// feedQuery is W1: the first page of a fresh feed for a signed-in viewer (the feed is ranked
+// and saved as a snapshot on every first page).
+const feedQuery = `query Feed {
+  feed(first: 20) {
+    ` + feedSelection + `
+  }
+}`
+
+// feedNextPageQuery is W1b: the second page of a viewer's feed, read from the snapshot of an
+// earlier first page.
+const feedNextPageQuery = `query FeedNextPage($after: String!) {
+  feed(first: 20, after: $after) {
+    ` + feedSelection + `
+  }
+}`
+
+// feedCursorQuery reads the endCursor of a viewer's first page while W1b is planned.
+const feedCursorQuery = `query FeedCursor {
+  feed(first: 20) { pageInfo { endCursor hasNextPage } }
+}`
+
+// feedProbeQuery is W1's query with a variable page size and cursor, sent while planning to
+// count the feed's statements at several page sizes.
+const feedProbeQuery = `query FeedProbe($first: Int!, $after: String) {
+  feed(first: $first, after: $after) {
+    ` + feedSelection + `
+    pageInfo { endCursor hasNextPage }
   }
 }`
 
@@ -36,26 +81,50 @@ const topicPageQuery = `query TopicPage($topic: ID!) {
   }
 }`
 
-// contentPageQuery is W3: one item's page.
+// contentPageQuery is W3: one item's page, with five related items.
 const contentPageQuery = `query ContentPage($slug: String!) {
-  content(slug: $slug) { id title summary body publishedAt author { handle displayName } topics { slug name } }
+  content(slug: $slug) {
+    id title summary body publishedAt author { handle displayName } topics { slug name }
+    related(first: 5) { id title }
+  }
 }`
 
-// preferencesQuery is W4: the signed-in viewer's preferences.
-const preferencesQuery = `query Preferences {
+// viewerQuery is W4: the signed-in viewer's preferences and latest bookmarks.
+const viewerQuery = `query Viewer {
   viewer {
     handle
     preferences {
-      topics { topic { slug name } weight }
+      topics { topic { slug } weight }
       languages kinds
-      followedAuthors { handle displayName }
+      followedAuthors { handle }
       mutedTopics { slug }
-      mutedAuthors { handle }
       notifications { email inApp }
-      locale timeZone updatedAt
+      locale timeZone
     }
+    bookmarks(first: 10) { edges { node { id title } } }
   }
 }`
+
+// recordInteractionQuery is W5's write: a signed-in viewer views, likes or bookmarks an item
+// (or takes a like or bookmark back).
+const recordInteractionQuery = `mutation RecordInteraction($input: RecordInteractionInput!) {
+  recordInteraction(input: $input) {
+    content { stats { views likes bookmarks } viewerState { liked } }
+    userErrors { code }
+  }
+}`
+
+// interactionKinds are the kinds W5 records, with their shares in percent.
+var interactionKinds = []struct {
+	Kind   string
+	Weight int
+}{{"VIEW", 60}, {"LIKE", 20}, {"BOOKMARK", 10}, {"UNLIKE", 5}, {"UNBOOKMARK", 5}}
+
+// Dwell times W5 sends with its views: uniform between these, in milliseconds.
+const (
+	minDwellMs = 1_000
+	maxDwellMs = 180_000
+)
 
 // authMode says on whose behalf an operation's requests are sent.
 type authMode int
@@ -67,16 +136,31 @@ const (
 	signedIn
 )
 
+// viewer is a signed-in viewer the signed-in requests are sent as.
+type viewer struct {
+	// UserID is the viewer's database ID; 0 when the token came from -tokens.
+	UserID int64
+	Token  string
+	// FeedCursor is the endCursor of a first page of the viewer's feed, read while planning
+	// W1b; empty when W1b is not run or the feed has a single page.
+	FeedCursor string
+}
+
 // operation is one GraphQL operation a workload sends.
 type operation struct {
 	// Name is the operation's name in Query; the floor dispatches on it.
 	Name  string
 	Query string
 	Auth  authMode
-	// Vars returns the variables of one request; nil means none.
-	Vars func(rng *rand.Rand, s *sample) map[string]any
+	// Vars returns the variables of one request, sent as v (nil for anonymous operations);
+	// nil Vars means none.
+	Vars func(rng *rand.Rand, s *sample, v *viewer) map[string]any
+	// NeedsFeedCursor says that the operation's viewers must have a FeedCursor.
+	NeedsFeedCursor bool
 	// Floor reports whether the hand-written floor service answers this operation.
 	Floor bool
+	// Write says that the operation changes the database.
+	Write bool
 }
 
 // share is an operation's weight within a workload.
@@ -90,6 +174,9 @@ type workload struct {
 	Name  string
 	Title string
 	Mix   []share
+	// Seed distinguishes the workload's request stream from the others', whatever the
+	// selection: its requests are drawn with -seed + Seed.
+	Seed uint64
 }
 
 // needsViewers reports whether some request of w must be signed in.
@@ -97,38 +184,74 @@ func (w workload) needsViewers() bool {
 	return slices.ContainsFunc(w.Mix, func(s share) bool { return s.Op.Auth == signedIn })
 }
 
+// needsFeedCursors reports whether some request of w reads a later page of a feed.
+func (w workload) needsFeedCursors() bool {
+	return slices.ContainsFunc(w.Mix, func(s share) bool { return s.Op.NeedsFeedCursor })
+}
+
 // floorServes reports whether the floor answers every operation of w.
 func (w workload) floorServes() bool {
 	return !slices.ContainsFunc(w.Mix, func(s share) bool { return !s.Op.Floor })
 }
 
+// writes reports whether some request of w changes the database.
+func (w workload) writes() bool {
+	return slices.ContainsFunc(w.Mix, func(s share) bool { return s.Op.Write })
+}
+
+// isFeed reports whether every operation of w reads the feed (W1 and W1b).
+func (w workload) isFeed() bool {
+	return !slices.ContainsFunc(w.Mix, func(s share) bool { return s.Op.Name != opFeed && s.Op.Name != opFeedNextPage })
+}
+
 // workloads returns the workload table in report order.
 func workloads() []workload {
-	contents := operation{Name: opContents, Query: contentsQuery, Auth: anonymous}
-	// When the feed exists, W1 becomes the signed-in viewer's feed:
-	//   operation{Name: "Feed", Query: `query Feed { feed(first: 20) { ... } }`, Auth: signedIn}
-	// and the viewer tokens come from signInViewers.
+	feedOp := operation{Name: opFeed, Query: feedQuery, Auth: signedIn}
+	feedNext := operation{
+		Name: opFeedNextPage, Query: feedNextPageQuery, Auth: signedIn, NeedsFeedCursor: true,
+		Vars: func(_ *rand.Rand, _ *sample, v *viewer) map[string]any {
+			return map[string]any{"after": v.FeedCursor}
+		},
+	}
 	topicPage := operation{
 		Name: opTopicPage, Query: topicPageQuery, Auth: anonymous, Floor: true,
-		Vars: func(rng *rand.Rand, s *sample) map[string]any {
+		Vars: func(rng *rand.Rand, s *sample, _ *viewer) map[string]any {
 			return map[string]any{"topic": relay.ID(relay.TypeTopic, s.TopicIDs[rng.IntN(len(s.TopicIDs))])}
 		},
 	}
 	contentPage := operation{
 		Name: opContentPage, Query: contentPageQuery, Auth: anonymous, Floor: true,
-		Vars: func(rng *rand.Rand, s *sample) map[string]any {
+		Vars: func(rng *rand.Rand, s *sample, _ *viewer) map[string]any {
 			return map[string]any{"slug": s.Slugs[rng.IntN(len(s.Slugs))]}
 		},
 	}
-	preferences := operation{Name: opPreferences, Query: preferencesQuery, Auth: signedIn}
+	viewerPage := operation{Name: opViewer, Query: viewerQuery, Auth: signedIn}
+	record := operation{
+		Name: opRecordInteraction, Query: recordInteractionQuery, Auth: signedIn, Write: true,
+		Vars: func(rng *rand.Rand, s *sample, _ *viewer) map[string]any {
+			in := map[string]any{"contentId": relay.ID(relay.TypeContent, s.ContentIDs[rng.IntN(len(s.ContentIDs))])}
+			n := rng.IntN(100)
+			for _, k := range interactionKinds {
+				if n < k.Weight {
+					in["kind"] = k.Kind
+					break
+				}
+				n -= k.Weight
+			}
+			if in["kind"] == "VIEW" {
+				in["dwellMs"] = minDwellMs + rng.IntN(maxDwellMs-minDwellMs+1)
+			}
+			return map[string]any{"input": in}
+		},
+	}
 	return []workload{
-		{Name: "W1", Title: "newest 20 contents with author and topics", Mix: []share{{contents, 1}}},
-		{Name: "W2", Title: "topic page: 50 contents, authors' 3 newest, topics", Mix: []share{{topicPage, 1}}},
-		{Name: "W3", Title: "content page by slug", Mix: []share{{contentPage, 1}}},
-		{Name: "W4", Title: "viewer preferences (signed in)", Mix: []share{{preferences, 1}}},
-		// The write share (recordInteraction, 10%) joins this mix once the mutation exists, with
-		// the reads scaled to 63/13.5/13.5 — for example weights 126/27/27/20.
-		{Name: "W5", Title: "read mix W1/W2/W3 70/15/15", Mix: []share{{contents, 70}, {topicPage, 15}, {contentPage, 15}}},
+		{Name: "W1", Title: "feed, first page (fresh ranking), signed in", Mix: []share{{feedOp, 1}}, Seed: 1},
+		{Name: "W1b", Title: "feed, second page (from the first page's snapshot), signed in", Mix: []share{{feedNext, 1}}, Seed: 6},
+		{Name: "W2", Title: "topic page: 50 contents, authors' 3 newest, topics", Mix: []share{{topicPage, 1}}, Seed: 2},
+		{Name: "W3", Title: "content page by slug, with 5 related items", Mix: []share{{contentPage, 1}}, Seed: 3},
+		{Name: "W4", Title: "viewer: preferences and 10 latest bookmarks, signed in", Mix: []share{{viewerPage, 1}}, Seed: 4},
+		{Name: "W5", Title: "mix: 90% reads (W1/W2/W3/W4 45/12/25/8), 10% recordInteraction", Seed: 5,
+			Mix: []share{{feedOp, 45}, {topicPage, 12}, {contentPage, 25}, {viewerPage, 8}, {record, 10}}},
 	}
 }
 
@@ -149,8 +272,9 @@ type graphQLBody struct {
 }
 
 // buildRequests prebuilds n requests of w in the proportions of its mix, shuffled with seed.
-// tokens are the signed-in viewers' bearer tokens.
-func buildRequests(w workload, s *sample, tokens []string, n int, seed uint64) ([]request, error) {
+// Signed-in requests are sent as one of viewers, drawn at random (among those with a feed
+// cursor, for operations that need one).
+func buildRequests(w workload, s *sample, viewers []viewer, n int, seed uint64) ([]request, error) {
 	rng := rand.New(rand.NewPCG(seed, 0xbe7c4))
 	counts := apportion(w.Mix, n)
 	out := make([]request, 0, n)
@@ -159,21 +283,32 @@ func buildRequests(w workload, s *sample, tokens []string, n int, seed uint64) (
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", w.Name, err)
 		}
-		if sh.Op.Auth == signedIn && len(tokens) == 0 {
+		pool := viewers
+		if sh.Op.NeedsFeedCursor {
+			pool = slices.DeleteFunc(slices.Clone(viewers), func(v viewer) bool { return v.FeedCursor == "" })
+		}
+		if sh.Op.Auth == signedIn && len(pool) == 0 {
+			if sh.Op.NeedsFeedCursor && len(viewers) > 0 {
+				return nil, fmt.Errorf("%s: operation %s needs viewers whose feed has a second page, and none has", w.Name, sh.Op.Name)
+			}
 			return nil, fmt.Errorf("%s: operation %s needs signed-in viewers and no tokens were given", w.Name, sh.Op.Name)
 		}
 		for range counts[i] {
+			var v *viewer
+			if sh.Op.Auth == signedIn {
+				v = &pool[rng.IntN(len(pool))]
+			}
 			b := graphQLBody{OperationName: sh.Op.Name, Query: sh.Op.Query}
 			if sh.Op.Vars != nil {
-				b.Variables = sh.Op.Vars(rng, s)
+				b.Variables = sh.Op.Vars(rng, s, v)
 			}
 			body, err := json.Marshal(b)
 			if err != nil {
 				return nil, fmt.Errorf("%s: encode request: %w", w.Name, err)
 			}
 			r := request{Op: sh.Op.Name, Body: body, Depth: depth}
-			if sh.Op.Auth == signedIn {
-				r.Token = tokens[rng.IntN(len(tokens))]
+			if v != nil {
+				r.Token = v.Token
 			}
 			out = append(out, r)
 		}
@@ -210,14 +345,55 @@ func apportion(mix []share, n int) []int {
 	return counts
 }
 
-// errNoAccounts is what signInViewers answers until accounts exist.
-var errNoAccounts = errors.New("accounts are not implemented yet")
+// viewerCount is how many signed-in viewers the harness samples and mints tokens for.
+const viewerCount = 200
 
-// signInViewers returns bearer tokens of n distinct signed-in viewers of the gateway at
-// gatewayURL. It is the hook for the accounts work (issue 4): sign in (or mint tokens for) n
-// users of the bench dataset, then W4 and a signed-in W1 (the feed) run without -tokens.
-func signInViewers(ctx context.Context, gatewayURL string, n int) ([]string, error) {
-	return nil, errNoAccounts
+// viewerTokenTTL is how long the minted tokens live: longer than any run.
+const viewerTokenTTL = 12 * time.Hour
+
+// newSigningKey returns a random token signing key and the TAILOR_TOKEN_SIGNING_KEY value
+// that names it ("<key id>:<base64 secret>").
+func newSigningKey(now time.Time) (auth.Key, string, error) {
+	k, err := auth.NewKey("bench-" + now.UTC().Format("20060102T150405Z"))
+	if err != nil {
+		return auth.Key{}, "", err
+	}
+	return k, k.ID + ":" + base64.StdEncoding.EncodeToString(k.Secret), nil
+}
+
+// viewerCandidates selects the users the signed-in viewers are drawn from: readers, members
+// and authors (not editors or admins, who see every draft) who have preferences and topic
+// weights, in ID order.
+const viewerCandidates = `SELECT u.id FROM users u
+	WHERE u.role IN ('reader', 'member', 'author')
+		AND EXISTS (SELECT 1 FROM preferences p WHERE p.user_id = u.id)
+		AND EXISTS (SELECT 1 FROM topic_preferences tp WHERE tp.user_id = u.id)
+	ORDER BY u.id`
+
+// signInViewers draws n distinct users of the bench dataset with rng and mints each an access
+// token signed with key, as the gateway's own log-in would (auth.Tokens.Issue): the gateway,
+// started with the same key, accepts them.
+func signInViewers(ctx context.Context, db *sqlx.DB, key auth.Key, n int, rng *rand.Rand) ([]viewer, error) {
+	var ids []int64
+	if err := db.SelectContext(ctx, &ids, viewerCandidates); err != nil {
+		return nil, fmt.Errorf("sample viewers: %w", err)
+	}
+	if len(ids) == 0 {
+		return nil, errors.New("sample viewers: the bench database holds no user with preferences")
+	}
+	rng.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+	ids = ids[:min(n, len(ids))]
+	slices.Sort(ids)
+	tokens := auth.NewTokens(key, nil, viewerTokenTTL, time.Now)
+	out := make([]viewer, len(ids))
+	for i, id := range ids {
+		tok, _, err := tokens.Issue(id)
+		if err != nil {
+			return nil, fmt.Errorf("mint a token for user %d: %w", id, err)
+		}
+		out[i] = viewer{UserID: id, Token: tok}
+	}
+	return out, nil
 }
 
 // readTokens reads bearer tokens, one per line, from path; blank lines and lines starting
@@ -253,10 +429,10 @@ func selectWorkloads(all []workload, filter string) ([]workload, error) {
 	}
 	var out []workload
 	for _, name := range strings.Split(filter, ",") {
-		name = strings.ToUpper(strings.TrimSpace(name))
-		i := slices.IndexFunc(all, func(w workload) bool { return w.Name == name })
+		name = strings.TrimSpace(name)
+		i := slices.IndexFunc(all, func(w workload) bool { return strings.EqualFold(w.Name, name) })
 		if i < 0 {
-			return nil, fmt.Errorf("-workloads: unknown workload %q (have W1 to W5)", name)
+			return nil, fmt.Errorf("-workloads: unknown workload %q (have W1, W1b, W2, W3, W4 and W5)", name)
 		}
 		out = append(out, all[i])
 	}
