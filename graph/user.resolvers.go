@@ -107,14 +107,16 @@ func (r *userResolver) Preferences(ctx context.Context, obj *user.User) (*user.P
 	if err != nil || p == nil {
 		return p, err
 	}
-	// Every topic and person the preferences name joins one batch per loader at once.
-	topics := append(append([]int64{}, p.MutedTopicIDs...), topicIDs(p.TopicWeights)...)
-	people := append(append([]int64{}, p.FollowedAuthorIDs...), p.MutedAuthorIDs...)
-	if len(topics) > 0 && selectsAny(ctx, "topics", "mutedTopics") {
-		l.TopicByID.LoadMany(ctx, topics)
+	// Every topic and person the preferences name is read at once, one statement each.
+	var topics, people []int64
+	if selectsAny(ctx, "topics", "mutedTopics") {
+		topics = append(append([]int64{}, p.MutedTopicIDs...), topicIDs(p.TopicWeights)...)
 	}
-	if len(people) > 0 && selectsAny(ctx, "followedAuthors", "mutedAuthors") {
-		l.UserByID.LoadMany(ctx, people)
+	if selectsAny(ctx, "followedAuthors", "mutedAuthors") {
+		people = append(append([]int64{}, p.FollowedAuthorIDs...), p.MutedAuthorIDs...)
+	}
+	if err := l.PreloadNamed(ctx, topics, people); err != nil {
+		return nil, err
 	}
 	return p, nil
 }

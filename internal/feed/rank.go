@@ -143,9 +143,6 @@ func explain(c Candidate, now time.Time) []Reason {
 	if c.Seen {
 		add(Reason{Kind: AlreadySeen, Weight: seenPenalty})
 	}
-	for i := range rs {
-		rs[i].Explain(c.Content, now)
-	}
 	slices.SortStableFunc(rs, func(a, b Reason) int { return cmp.Compare(math.Abs(b.Weight), math.Abs(a.Weight)) })
 	return rs
 }

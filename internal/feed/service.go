@@ -2,6 +2,7 @@ package feed
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"time"
 
@@ -98,7 +99,11 @@ func (s *Service) firstPage(ctx context.Context, v access.Viewer, first int) (Pa
 			break
 		}
 		c := cands[byID[r.ContentID]]
-		items = append(items, Item{Content: c.Content, Position: pos + 1, Score: r.Score, Reasons: r.Reasons,
+		reasons := slices.Clone(r.Reasons)
+		for j := range reasons {
+			reasons[j].Explain(c.Content, now)
+		}
+		items = append(items, Item{Content: c.Content, Position: pos + 1, Score: r.Score, Reasons: reasons,
 			Viewed: c.Seen, Liked: c.Liked, Bookmarked: c.Bookmarked})
 	}
 	return newPage(id, items, first), nil

@@ -26,12 +26,12 @@ func NewFeedStore(db *sqlx.DB) *FeedStore { return &FeedStore{db: db} }
 
 // Candidate pools: each walks an index and stops early, so no query sorts all content.
 const (
-	perLikedTopic   = 80
-	likedTopics     = 10
-	perFollowed     = 20
-	followedAuthors = 50
-	freshPool       = 150
-	popularPool     = 150
+	perLikedTopic   = 40
+	likedTopics     = 8
+	perFollowed     = 10
+	followedAuthors = 30
+	freshPool       = 80
+	popularPool     = 80
 )
 
 const listed = "c.status = 'published' AND c.visibility <> 'private' AND c.deleted_at IS NULL"
@@ -40,15 +40,14 @@ const listed = "c.status = 'published' AND c.visibility <> 'private' AND c.delet
 // followed authors and the freshest and most popular items, minus muted and hidden ones, each
 // with the viewer's stated weights and decayed habits for its topics and author.
 var personalCandidates = fmt.Sprintf(`WITH
-topic_pref AS (
-	SELECT topic_id, sum(w) AS w FROM (
-		SELECT topic_id, weight AS w FROM topic_preferences WHERE user_id = $1
-		UNION ALL
-		SELECT topic_id, 0.5 * tanh(score * exp(-extract(epoch FROM now() - updated_at) / $2) / 3)
-		FROM topic_affinities WHERE user_id = $1) u
-	GROUP BY topic_id),
-liked AS (SELECT topic_id FROM topic_pref WHERE w > 0 ORDER BY w DESC LIMIT %d),
-followed AS (SELECT author_id FROM follows WHERE follower_id = $1 ORDER BY created_at DESC LIMIT %d),
+tp AS MATERIALIZED (SELECT topic_id, weight FROM topic_preferences WHERE user_id = $1),
+ta AS MATERIALIZED (SELECT topic_id, score * exp(-extract(epoch FROM now() - updated_at) / $2) AS score
+	FROM topic_affinities WHERE user_id = $1),
+liked AS (
+	SELECT coalesce(tp.topic_id, ta.topic_id) AS topic_id FROM tp FULL JOIN ta ON ta.topic_id = tp.topic_id
+	WHERE coalesce(tp.weight, 0) + 0.5 * tanh(coalesce(ta.score, 0) / 3) > 0
+	ORDER BY coalesce(tp.weight, 0) + 0.5 * tanh(coalesce(ta.score, 0) / 3) DESC LIMIT %d),
+followed AS MATERIALIZED (SELECT author_id FROM follows WHERE follower_id = $1 ORDER BY created_at DESC LIMIT %d),
 pool AS (
 	SELECT x.content_id AS id FROM liked CROSS JOIN LATERAL (
 		SELECT ct.content_id FROM content_topics ct WHERE ct.topic_id = liked.topic_id AND ct.listed
@@ -60,31 +59,37 @@ pool AS (
 	UNION
 	(SELECT c.id FROM contents c WHERE c.status = 'published' AND %s ORDER BY c.status, c.sorted_at DESC LIMIT %d)
 	UNION
-	(SELECT c.id FROM contents c WHERE %s ORDER BY c.popularity DESC, c.id DESC LIMIT %d))
-SELECT %s, c.popularity,
-	ARRAY(SELECT ct.topic_id FROM content_topics ct WHERE ct.content_id = c.id ORDER BY ct.position, ct.topic_id) AS topic_ids,
-	ARRAY(SELECT coalesce(tp.weight, 0) FROM content_topics ct
-		LEFT JOIN topic_preferences tp ON tp.user_id = $1 AND tp.topic_id = ct.topic_id
-		WHERE ct.content_id = c.id ORDER BY ct.position, ct.topic_id) AS topic_weights,
-	ARRAY(SELECT coalesce(ta.score * exp(-extract(epoch FROM now() - ta.updated_at) / $2), 0) FROM content_topics ct
-		LEFT JOIN topic_affinities ta ON ta.user_id = $1 AND ta.topic_id = ct.topic_id
-		WHERE ct.content_id = c.id ORDER BY ct.position, ct.topic_id) AS topic_affinities,
-	EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = $1 AND f.author_id = c.author_id) AS followed,
-	coalesce((SELECT aa.score * exp(-extract(epoch FROM now() - aa.updated_at) / $2) FROM author_affinities aa
-		WHERE aa.user_id = $1 AND aa.author_id = c.author_id), 0) AS author_affinity,
+	(SELECT c.id FROM contents c WHERE %s ORDER BY c.popularity DESC, c.id DESC LIMIT %d)),
+topics AS (
+	SELECT ct.content_id,
+		array_agg(ct.topic_id ORDER BY ct.position, ct.topic_id) AS topic_ids,
+		array_agg(coalesce(tp.weight, 0) ORDER BY ct.position, ct.topic_id) AS topic_weights,
+		array_agg(coalesce(ta.score, 0) ORDER BY ct.position, ct.topic_id) AS topic_affinities,
+		bool_or(m.topic_id IS NOT NULL) AS muted
+	FROM pool JOIN content_topics ct ON ct.content_id = pool.id
+	LEFT JOIN tp ON tp.topic_id = ct.topic_id
+	LEFT JOIN ta ON ta.topic_id = ct.topic_id
+	LEFT JOIN muted_topics m ON m.user_id = $1 AND m.topic_id = ct.topic_id
+	GROUP BY ct.content_id),
+pr AS (SELECT coalesce((SELECT p.languages FROM preferences p WHERE p.user_id = $1), '{}') AS languages,
+	coalesce((SELECT p.kinds FROM preferences p WHERE p.user_id = $1), '{}') AS kinds)
+SELECT %s, c.popularity, coalesce(t.topic_ids, '{}') AS topic_ids,
+	coalesce(t.topic_weights, '{}') AS topic_weights, coalesce(t.topic_affinities, '{}') AS topic_affinities,
+	f.author_id IS NOT NULL AS followed,
+	coalesce(aa.score * exp(-extract(epoch FROM now() - aa.updated_at) / $2), 0) AS author_affinity,
 	CASE WHEN cardinality(pr.languages) = 0 THEN NULL ELSE c.language = ANY(pr.languages) END AS language_match,
 	CASE WHEN cardinality(pr.kinds) = 0 THEN NULL ELSE c.kind = ANY(pr.kinds) END AS kind_match,
 	s.viewed_at IS NOT NULL AS seen,
 	s.liked_at IS NOT NULL AS liked,
 	s.bookmarked_at IS NOT NULL AS bookmarked
 FROM pool JOIN contents c ON c.id = pool.id
-CROSS JOIN (SELECT coalesce((SELECT p.languages FROM preferences p WHERE p.user_id = $1), '{}') AS languages,
-	coalesce((SELECT p.kinds FROM preferences p WHERE p.user_id = $1), '{}') AS kinds) pr
+LEFT JOIN topics t ON t.content_id = c.id
+CROSS JOIN pr
+LEFT JOIN followed f ON f.author_id = c.author_id
+LEFT JOIN author_affinities aa ON aa.user_id = $1 AND aa.author_id = c.author_id
 LEFT JOIN content_states s ON s.user_id = $1 AND s.content_id = c.id
-WHERE s.hidden_at IS NULL AND c.author_id <> $1
-	AND NOT EXISTS (SELECT 1 FROM muted_authors m WHERE m.user_id = $1 AND m.author_id = c.author_id)
-	AND NOT EXISTS (SELECT 1 FROM content_topics ct JOIN muted_topics m ON m.topic_id = ct.topic_id AND m.user_id = $1
-		WHERE ct.content_id = c.id)`,
+WHERE s.hidden_at IS NULL AND c.author_id <> $1 AND NOT coalesce(t.muted, false)
+	AND NOT EXISTS (SELECT 1 FROM muted_authors m WHERE m.user_id = $1 AND m.author_id = c.author_id)`,
 	likedTopics, followedAuthors, perLikedTopic, listed, perFollowed, listed, freshPool, listed, popularPool, columns(false))
 
 // anonymousCandidates gathers the freshest and the most popular listed items.
@@ -149,6 +154,9 @@ func padded(xs []float64, n int) []float64 {
 	}
 	return make([]float64, n)
 }
+
+// pageSlack is how many hidden or withdrawn items a page read can step over.
+const pageSlack = 50
 
 // snapshotTTL is how long a feed's cursors keep working.
 const snapshotTTL = 15 * time.Minute
@@ -228,14 +236,18 @@ func (s *FeedStore) page(ctx context.Context, q *query, snap string, v access.Vi
 	q.and(fmt.Sprintf("f.pos > %s", q.arg(after)))
 	visibleTo(q, v)
 	viewerID := q.arg(v.UserID)
+	// Only a window of the snapshot is unnested: the page and some room for items hidden or
+	// withdrawn since it was ranked.
+	lo, hi := q.arg(after+1), q.arg(after+limit+1+pageSlack)
 	stmt := fmt.Sprintf(`SELECT s.id AS snapshot_id, now() AS now, f.pos, f.score, s.reasons -> (f.pos::int - 1) AS reasons, %s,
 		cs.viewed_at IS NOT NULL AS seen, cs.liked_at IS NOT NULL AS liked, cs.bookmarked_at IS NOT NULL AS bookmarked
 	FROM feed_snapshots s
-	CROSS JOIN LATERAL unnest(s.items, s.scores) WITH ORDINALITY AS f(content_id, score, pos)
+	CROSS JOIN LATERAL (SELECT u.content_id, u.score, %s::int - 1 + u.ord AS pos
+		FROM unnest(s.items[%s:%s], s.scores[%s:%s]) WITH ORDINALITY AS u(content_id, score, ord)) f
 	JOIN contents c ON c.id = f.content_id
 	LEFT JOIN content_states cs ON cs.user_id = %s AND cs.content_id = c.id
 	WHERE %s AND %s AND s.expires_at > now() AND cs.hidden_at IS NULL AND %s
-	ORDER BY f.pos LIMIT %d`, columns(false), viewerID, snap, owner, q.whereClause(), limit+1)
+	ORDER BY f.pos LIMIT %d`, columns(false), lo, lo, hi, lo, hi, viewerID, snap, owner, q.whereClause(), limit+1)
 	var rows []struct {
 		SnapshotID int64           `db:"snapshot_id"`
 		Now        time.Time       `db:"now"`
