@@ -2125,7 +2125,8 @@ extend type Query {
   feed("How many items, 1 to 100 (default 20)." first: Int, "Return items after this cursor." after: String): FeedConnection!
   """
   Full-text search over the content you may see, in English, French, German, Spanish and
-  Portuguese. Title matches count most, then the summary, then the body. Your liked topics and
+  Portuguese. Title matches count most, then the summary, then the opening of the body (its
+  first 200 characters). Your liked topics and
   the authors you follow or often read raise a result by at most 40%. Members-only items match
   on their title and summary unless you may read their body. For very common words only the
   10,000 most recent matching items are ranked, and one search returns at most its 2,000 best

@@ -98,19 +98,26 @@ func (s *HabitStore) Record(ctx context.Context, v access.Viewer, contentID int6
 func RebuildHabits(ctx context.Context, ex sqlx.ExecerContext) error {
 	stmts := []string{
 		`TRUNCATE content_states, topic_affinities, author_affinities`,
+		`SET LOCAL work_mem = '256MB'`,
+		// A toggle is on when its latest "on" is later than its latest "off".
 		`INSERT INTO content_states (user_id, content_id, views, dwell_ms, viewed_at, liked_at, bookmarked_at, hidden_at, updated_at)
-		SELECT user_id, content_id,
-			count(*) FILTER (WHERE kind = 'view'),
-			coalesce(sum(dwell_ms) FILTER (WHERE kind = 'view'), 0),
-			max(created_at) FILTER (WHERE kind = 'view'),
-			CASE WHEN (array_agg(kind ORDER BY created_at DESC, id DESC) FILTER (WHERE kind IN ('like', 'unlike')))[1] = 'like'
-				THEN max(created_at) FILTER (WHERE kind = 'like') END,
-			CASE WHEN (array_agg(kind ORDER BY created_at DESC, id DESC) FILTER (WHERE kind IN ('bookmark', 'unbookmark')))[1] = 'bookmark'
-				THEN max(created_at) FILTER (WHERE kind = 'bookmark') END,
-			CASE WHEN (array_agg(kind ORDER BY created_at DESC, id DESC) FILTER (WHERE kind IN ('hide', 'unhide')))[1] = 'hide'
-				THEN max(created_at) FILTER (WHERE kind = 'hide') END,
-			max(created_at)
-		FROM interactions GROUP BY user_id, content_id`,
+		SELECT user_id, content_id, views, dwell_ms, viewed_at,
+			CASE WHEN liked > coalesce(unliked, '-infinity') THEN liked END,
+			CASE WHEN bookmarked > coalesce(unbookmarked, '-infinity') THEN bookmarked END,
+			CASE WHEN hidden > coalesce(unhidden, '-infinity') THEN hidden END,
+			updated_at
+		FROM (SELECT user_id, content_id,
+			count(*) FILTER (WHERE kind = 'view') AS views,
+			coalesce(sum(dwell_ms) FILTER (WHERE kind = 'view'), 0) AS dwell_ms,
+			max(created_at) FILTER (WHERE kind = 'view') AS viewed_at,
+			max(created_at) FILTER (WHERE kind = 'like') AS liked,
+			max(created_at) FILTER (WHERE kind = 'unlike') AS unliked,
+			max(created_at) FILTER (WHERE kind = 'bookmark') AS bookmarked,
+			max(created_at) FILTER (WHERE kind = 'unbookmark') AS unbookmarked,
+			max(created_at) FILTER (WHERE kind = 'hide') AS hidden,
+			max(created_at) FILTER (WHERE kind = 'unhide') AS unhidden,
+			max(created_at) AS updated_at
+			FROM interactions GROUP BY user_id, content_id) s`,
 		`UPDATE contents c SET view_count = s.views, like_count = s.likes, bookmark_count = s.bookmarks
 		FROM (SELECT content_id, sum(views) AS views, count(liked_at) AS likes, count(bookmarked_at) AS bookmarks
 			FROM content_states GROUP BY content_id) s

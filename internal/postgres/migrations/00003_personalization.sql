@@ -9,15 +9,24 @@ ALTER TABLE contents ADD COLUMN popularity real NOT NULL
 CREATE INDEX contents_popular_idx ON contents (popularity DESC, id DESC)
     WHERE status = 'published' AND visibility <> 'private' AND deleted_at IS NULL;
 
--- Full-text search in the item's own language: title weighs most, then summary, then body.
-ALTER TABLE contents ADD COLUMN search tsvector GENERATED ALWAYS AS (
-    setweight(to_tsvector(CASE language WHEN 'fr' THEN 'french'::regconfig WHEN 'de' THEN 'german'::regconfig
-        WHEN 'es' THEN 'spanish'::regconfig WHEN 'pt' THEN 'portuguese'::regconfig ELSE 'english'::regconfig END, title), 'A') ||
-    setweight(to_tsvector(CASE language WHEN 'fr' THEN 'french'::regconfig WHEN 'de' THEN 'german'::regconfig
-        WHEN 'es' THEN 'spanish'::regconfig WHEN 'pt' THEN 'portuguese'::regconfig ELSE 'english'::regconfig END, summary), 'B') ||
-    setweight(to_tsvector(CASE language WHEN 'fr' THEN 'french'::regconfig WHEN 'de' THEN 'german'::regconfig
-        WHEN 'es' THEN 'spanish'::regconfig WHEN 'pt' THEN 'portuguese'::regconfig ELSE 'english'::regconfig END, left(body, 4000)), 'C')
-) STORED;
+-- Full-text search in the item's own language: title weighs most, then summary, then the
+-- opening of the body. A trigger keeps it, so only edits of the text recompute it (counter
+-- updates, far more frequent, do not).
+ALTER TABLE contents ADD COLUMN search tsvector NOT NULL DEFAULT ''::tsvector;
+-- +goose StatementBegin
+CREATE FUNCTION contents_search_vector() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    cfg regconfig := CASE NEW.language WHEN 'fr' THEN 'french' WHEN 'de' THEN 'german'
+        WHEN 'es' THEN 'spanish' WHEN 'pt' THEN 'portuguese' ELSE 'english' END;
+BEGIN
+    NEW.search := setweight(to_tsvector(cfg, NEW.title), 'A') || setweight(to_tsvector(cfg, NEW.summary), 'B')
+        || setweight(to_tsvector(cfg, left(NEW.body, 200)), 'C');
+    RETURN NEW;
+END $$;
+-- +goose StatementEnd
+CREATE TRIGGER contents_search BEFORE INSERT OR UPDATE OF title, summary, body, language ON contents
+    FOR EACH ROW EXECUTE FUNCTION contents_search_vector();
+UPDATE contents SET title = title;
 CREATE INDEX contents_search_idx ON contents USING gin (search);
 
 -- Each topic's listed items by recency, so candidates per topic come from an index walk.
@@ -113,6 +122,8 @@ DROP FUNCTION content_topics_copy_listing();
 DROP INDEX content_topics_listed_idx;
 ALTER TABLE content_topics DROP COLUMN listed, DROP COLUMN sorted_at;
 DROP INDEX contents_search_idx;
+DROP TRIGGER contents_search ON contents;
+DROP FUNCTION contents_search_vector();
 DROP INDEX contents_popular_idx;
 ALTER TABLE contents DROP COLUMN search, DROP COLUMN popularity,
     DROP COLUMN bookmark_count, DROP COLUMN like_count, DROP COLUMN view_count;
