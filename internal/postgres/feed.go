@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -19,10 +20,29 @@ import (
 
 // FeedStore finds feed candidates with what the viewer's profile says about each, and keeps
 // ranked feeds as snapshots so paging is stable.
-type FeedStore struct{ db *sqlx.DB }
+type FeedStore struct {
+	db *sqlx.DB
+	// candidates is the personal candidates statement, prepared once: planning it costs about
+	// as much as running it.
+	mu         sync.Mutex
+	candidates *sqlx.Stmt
+}
 
 // NewFeedStore returns a FeedStore over db.
 func NewFeedStore(db *sqlx.DB) *FeedStore { return &FeedStore{db: db} }
+
+func (s *FeedStore) personalStatement(ctx context.Context) (*sqlx.Stmt, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.candidates == nil {
+		st, err := s.db.PreparexContext(ctx, personalCandidates)
+		if err != nil {
+			return nil, err
+		}
+		s.candidates = st
+	}
+	return s.candidates, nil
+}
 
 // Candidate pools: each walks an index and stops early, so no query sorts all content.
 const (
@@ -123,7 +143,10 @@ func (s *FeedStore) Candidates(ctx context.Context, v access.Viewer) ([]feed.Can
 	if v.Anonymous() {
 		err = s.db.SelectContext(ctx, &rows, anonymousCandidates)
 	} else {
-		err = s.db.SelectContext(ctx, &rows, personalCandidates, v.UserID, habits.DecayTime.Seconds())
+		var st *sqlx.Stmt
+		if st, err = s.personalStatement(ctx); err == nil {
+			err = st.SelectContext(ctx, &rows, v.UserID, habits.DecayTime.Seconds())
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("feed candidates: %w", err)

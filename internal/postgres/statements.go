@@ -62,3 +62,34 @@ func (c *countingConn) ExecContext(ctx context.Context, query string, args []dri
 	countStatement(ctx)
 	return c.pqConn.ExecContext(ctx, query, args)
 }
+
+func (c *countingConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	st, err := c.pqConn.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if sc, ok := st.(pqStmt); ok {
+		return &countingStmt{pqStmt: sc}, nil
+	}
+	return st, nil
+}
+
+// pqStmt is the set of driver interfaces lib/pq's prepared statement implements.
+type pqStmt interface {
+	driver.Stmt
+	driver.StmtQueryContext
+	driver.StmtExecContext
+}
+
+// countingStmt counts each execution of a prepared statement as one statement.
+type countingStmt struct{ pqStmt }
+
+func (s *countingStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
+	countStatement(ctx)
+	return s.pqStmt.QueryContext(ctx, args)
+}
+
+func (s *countingStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
+	countStatement(ctx)
+	return s.pqStmt.ExecContext(ctx, args)
+}
