@@ -40,11 +40,12 @@ func signUp(t *testing.T, email, handle, pw string) signUpData {
 
 func TestSignUpAndLogIn(t *testing.T) {
 	const pw = "correct horse battery"
-	d := signUp(t, "newbie@example.com", "newbie", pw)
+	h := uniq("newbie")
+	d := signUp(t, h+"@example.com", h, pw)
 	if len(d.SignUp.UserErrors) != 0 || d.SignUp.AccessToken == nil || d.SignUp.Viewer == nil {
 		t.Fatalf("signUp = %+v", d.SignUp)
 	}
-	if d.SignUp.Viewer.Role != "READER" || d.SignUp.Viewer.Email != "newbie@example.com" {
+	if d.SignUp.Viewer.Role != "READER" || d.SignUp.Viewer.Email != h+"@example.com" {
 		t.Errorf("new account = %+v", d.SignUp.Viewer)
 	}
 	if until := time.Until(*d.SignUp.ExpiresAt); until < 50*time.Minute || until > time.Hour {
@@ -57,11 +58,11 @@ func TestSignUpAndLogIn(t *testing.T) {
 		}
 	}
 	postAs(t, *d.SignUp.AccessToken, `{ viewer { handle email preferences { locale } } }`, nil).ok(t, &me)
-	if me.Viewer.Handle != "newbie" || me.Viewer.Email != "newbie@example.com" || me.Viewer.Preferences.Locale != "en" {
+	if me.Viewer.Handle != h || me.Viewer.Email != h+"@example.com" || me.Viewer.Preferences.Locale != "en" {
 		t.Errorf("viewer with the sign-up token = %+v", me.Viewer)
 	}
 
-	for _, login := range []string{"newbie", "newbie@example.com", "NEWBIE@example.com"} {
+	for _, login := range []string{h, h + "@example.com", strings.ToUpper(h) + "@example.com"} {
 		var in struct {
 			LogIn struct {
 				AccessToken string
@@ -69,25 +70,26 @@ func TestSignUpAndLogIn(t *testing.T) {
 			}
 		}
 		post(t, logInMutation, map[string]any{"login": login, "pw": pw}).ok(t, &in)
-		if in.LogIn.AccessToken == "" || in.LogIn.Viewer.Handle != "newbie" {
+		if in.LogIn.AccessToken == "" || in.LogIn.Viewer.Handle != h {
 			t.Errorf("logIn(%q) = %+v", login, in.LogIn)
 		}
 	}
 
-	wrong := post(t, logInMutation, map[string]any{"login": "newbie", "pw": "not the password"})
+	wrong := post(t, logInMutation, map[string]any{"login": h, "pw": "not the password"})
 	unknown := post(t, logInMutation, map[string]any{"login": "nobody-here", "pw": pw})
 	wrong.failsWith(t, "UNAUTHENTICATED", "the login or password is wrong")
 	unknown.failsWith(t, "UNAUTHENTICATED", "the login or password is wrong")
 }
 
 func TestSignUpRefusals(t *testing.T) {
-	signUp(t, "taken@example.com", "taken_handle", "a fine long password")
+	taken := uniq("taken")
+	signUp(t, taken+"@example.com", taken, "a fine long password")
 	tests := []struct {
 		name, email, handle, pw string
 		field, code             string
 	}{
-		{"taken email", "TAKEN@example.com", "other_handle", "a fine long password", "email", "TAKEN"},
-		{"taken handle", "free@example.com", "taken_handle", "a fine long password", "handle", "TAKEN"},
+		{"taken email", strings.ToUpper(taken) + "@example.com", "other_handle", "a fine long password", "email", "TAKEN"},
+		{"taken handle", "free@example.com", taken, "a fine long password", "handle", "TAKEN"},
 		{"malformed email", "not-an-email", "valid_handle", "a fine long password", "email", "INVALID"},
 		{"malformed handle", "valid@example.com", "No Spaces!", "a fine long password", "handle", "INVALID"},
 		{"short password", "valid@example.com", "valid_handle", "short", "password", "TOO_SHORT"},
@@ -197,10 +199,11 @@ func TestPreviousSigningKeyStillVerifies(t *testing.T) {
 }
 
 func TestLogOutEverywhere(t *testing.T) {
-	d := signUp(t, "leaver@example.com", "leaver", "a fine long password")
+	leaver := uniq("leaver")
+	d := signUp(t, leaver+"@example.com", leaver, "a fine long password")
 	first := *d.SignUp.AccessToken
 	var in struct{ LogIn struct{ AccessToken string } }
-	post(t, logInMutation, map[string]any{"login": "leaver", "pw": "a fine long password"}).ok(t, &in)
+	post(t, logInMutation, map[string]any{"login": leaver, "pw": "a fine long password"}).ok(t, &in)
 	postAs(t, in.LogIn.AccessToken, `mutation { logOut(input: {everywhere: true}) { revoked } }`, nil).ok(t, &map[string]any{})
 	for _, tok := range []string{first, in.LogIn.AccessToken} {
 		r := postAs(t, tok, `{ viewer { handle } }`, nil)
@@ -210,10 +213,10 @@ func TestLogOutEverywhere(t *testing.T) {
 	}
 	var again struct{ LogIn struct{ AccessToken string } }
 	time.Sleep(1100 * time.Millisecond) // tokens carry whole seconds
-	post(t, logInMutation, map[string]any{"login": "leaver", "pw": "a fine long password"}).ok(t, &again)
+	post(t, logInMutation, map[string]any{"login": leaver, "pw": "a fine long password"}).ok(t, &again)
 	var me struct{ Viewer struct{ Handle string } }
 	postAs(t, again.LogIn.AccessToken, `{ viewer { handle } }`, nil).ok(t, &me)
-	if me.Viewer.Handle != "leaver" {
+	if me.Viewer.Handle != leaver {
 		t.Errorf("a new log-in does not work after logging out everywhere: %+v", me)
 	}
 }
@@ -293,10 +296,11 @@ func TestAPIKeyLifecycle(t *testing.T) {
 
 func TestSecretsStayOutOfLogs(t *testing.T) {
 	const pw = "a very secret passphrase"
-	d := signUp(t, "quiet@example.com", "quiet", pw)
+	quiet := uniq("quiet")
+	d := signUp(t, quiet+"@example.com", quiet, pw)
 	var key struct{ CreateApiKey struct{ Secret string } }
 	postAs(t, *d.SignUp.AccessToken, `mutation { createApiKey(input: {name: "k", scopes: [CONTENT_READ]}) { secret } }`, nil).ok(t, &key)
-	post(t, logInMutation, map[string]any{"login": "quiet", "pw": "wrong " + pw})
+	post(t, logInMutation, map[string]any{"login": quiet, "pw": "wrong " + pw})
 	logs := testEnv.logs.String()
 	if !strings.Contains(logs, "account created") {
 		t.Fatal("the server logged nothing; the check below would prove nothing")

@@ -73,8 +73,9 @@ type feedPage struct {
 }
 
 // newViewer signs up a fresh account so each test tailors a feed of its own.
-func newViewer(t *testing.T, handle string) string {
+func newViewer(t *testing.T, name string) string {
 	t.Helper()
+	handle := uniq(name)
 	d := signUp(t, handle+"@example.com", handle, "a fine long password")
 	if d.SignUp.AccessToken == nil {
 		t.Fatalf("sign up %s: %+v", handle, d.SignUp.UserErrors)

@@ -119,9 +119,11 @@ func TestHabitsTailorTheFeed(t *testing.T) {
 	if !ok || w <= 0 {
 		t.Errorf("the top item is not explained by a liked topic: %+v", top.Reasons)
 	}
+	var me struct{ Viewer struct{ Handle string } }
+	postAs(t, token, `{ viewer { handle } }`, nil).ok(t, &me)
 	var affinity float64
 	if err := testEnv.db.DB.Get(&affinity, `SELECT a.score FROM topic_affinities a JOIN users u ON u.id = a.user_id
-		WHERE u.handle = 'habit_forming' AND a.topic_id = $1`, topicGo); err != nil {
+		WHERE u.handle = $2 AND a.topic_id = $1`, topicGo, me.Viewer.Handle); err != nil {
 		t.Fatal(err)
 	}
 	if affinity < 2.9 || affinity > 3.0 {

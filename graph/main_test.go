@@ -13,6 +13,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -238,6 +239,15 @@ func golden(t *testing.T, name string, got json.RawMessage) {
 	if !bytes.Equal(want, pretty.Bytes()) {
 		t.Errorf("response differs from %s (run with -update to accept):\n%s", path, pretty.String())
 	}
+}
+
+// accounts numbers the accounts tests create, so repeated runs against the same database
+// (go test -count=2) never reuse a handle or an email.
+var accounts atomic.Int64
+
+// uniq returns name made unique to this call, still a valid handle.
+func uniq(name string) string {
+	return name + "_" + strconv.FormatInt(time.Now().UnixNano()%1679616+accounts.Add(1), 36)
 }
 
 // nowFunc is the clock tokens are issued with.
