@@ -98,16 +98,22 @@ func (r *Resolver) contentFilter(ctx context.Context, f *model.ContentFilter) (c
 }
 
 func (r *Resolver) newContentConnection(ctx context.Context, l postgres.ContentList, o content.Order, p relay.Page, count func(context.Context) (int, error)) (*model.ContentConnection, error) {
-	if err := r.prefetch(ctx, l.Items); err != nil {
+	return r.contentPage(ctx, l.Items, func(i int) string { return postgres.CursorOf(l.Items[i], o) }, p, l.More, count)
+}
+
+// contentPage builds a page of content with the cursor of each item, after loading the
+// relations the client selected under it.
+func (r *Resolver) contentPage(ctx context.Context, items []*content.Content, cursor func(i int) string, p relay.Page, more bool, count func(context.Context) (int, error)) (*model.ContentConnection, error) {
+	if err := r.prefetch(ctx, items); err != nil {
 		return nil, err
 	}
-	conn := &model.ContentConnection{Edges: make([]*model.ContentEdge, len(l.Items)), Count: count}
-	cursors := make([]string, len(l.Items))
-	for i, c := range l.Items {
-		cursors[i] = postgres.CursorOf(c, o)
+	conn := &model.ContentConnection{Edges: make([]*model.ContentEdge, len(items)), Count: count}
+	cursors := make([]string, len(items))
+	for i, c := range items {
+		cursors[i] = cursor(i)
 		conn.Edges[i] = &model.ContentEdge{Cursor: cursors[i], Node: c}
 	}
-	info := relay.NewPageInfo(p, l.More, cursors)
+	info := relay.NewPageInfo(p, more, cursors)
 	conn.PageInfo = &info
 	return conn, nil
 }

@@ -48,9 +48,6 @@ func (r *mutationResolver) UpdateContent(ctx context.Context, input model.Update
 		if p.TopicIDs, err = parseIDs("input.topicIds", input.TopicIds, relay.TypeTopic); err != nil {
 			return nil, err
 		}
-		if p.TopicIDs == nil {
-			p.TopicIDs = []int64{}
-		}
 	}
 	c, err := r.Editor.Update(ctx, access.ViewerFrom(ctx), id, p)
 	if userErrs, err := userErrors(err); err != nil || userErrs != nil {

@@ -118,23 +118,13 @@ func (r *Resolver) shelf(ctx context.Context, u *user.User, s postgres.Shelf, fi
 	if err != nil {
 		return nil, err
 	}
-	conn := &model.ContentConnection{Edges: make([]*model.ContentEdge, len(items))}
-	cursors := make([]string, len(items))
 	list := make([]*content.Content, len(items))
 	for i, it := range items {
-		cursors[i] = it.Cursor(s)
-		conn.Edges[i] = &model.ContentEdge{Cursor: cursors[i], Node: it.Content}
 		list[i] = it.Content
 	}
-	if err := r.prefetch(ctx, list); err != nil {
-		return nil, err
-	}
-	info := relay.NewPageInfo(page, more, cursors)
-	conn.PageInfo = &info
-	conn.Count = func(ctx context.Context) (int, error) {
+	return r.contentPage(ctx, list, func(i int) string { return items[i].Cursor(s) }, page, more, func(ctx context.Context) (int, error) {
 		return r.ContentStore.ShelfCount(ctx, access.ViewerFrom(ctx), u.ID, s)
-	}
-	return conn, nil
+	})
 }
 
 func topicIDs(weights []user.TopicWeight) []int64 {

@@ -79,6 +79,15 @@ func openDB(ctx context.Context, cfg config.Config) (*sqlx.DB, error) {
 	return postgres.Open(ctx, cfg.DatabaseURL, cfg.DBMaxConns)
 }
 
+// migrateUp applies every pending migration to db and returns how many it applied.
+func migrateUp(ctx context.Context, db *sqlx.DB, logger *slog.Logger) (int, error) {
+	m, err := postgres.NewMigrator(db.DB, logger)
+	if err != nil {
+		return 0, err
+	}
+	return m.Up(ctx)
+}
+
 func migrate(ctx context.Context, cfg config.Config, args []string, stdout io.Writer) error {
 	if len(args) != 1 {
 		return errors.New("usage: tailor migrate up|down|status")

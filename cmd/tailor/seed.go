@@ -34,11 +34,7 @@ func seedCommand(ctx context.Context, cfg config.Config, args []string, stdout i
 		return err
 	}
 	defer db.Close()
-	m, err := postgres.NewMigrator(db.DB, logger)
-	if err != nil {
-		return err
-	}
-	if _, err := m.Up(ctx); err != nil {
+	if _, err := migrateUp(ctx, db, logger); err != nil {
 		return err
 	}
 	opts.HashPassword = password.Hash

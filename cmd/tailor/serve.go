@@ -63,11 +63,7 @@ func serve(ctx context.Context, cfg config.Config, args []string, getenv func(st
 	}
 	defer db.Close()
 	if cfg.AutoMigrate {
-		m, err := postgres.NewMigrator(db.DB, logger)
-		if err != nil {
-			return err
-		}
-		n, err := m.Up(ctx)
+		n, err := migrateUp(ctx, db, logger)
 		if err != nil {
 			return err
 		}

@@ -256,7 +256,6 @@ func (s *FeedStore) page(ctx context.Context, q *query, snap string, v access.Vi
 	if !v.Anonymous() {
 		owner = "s.user_id = " + q.arg(v.UserID)
 	}
-	q.and(fmt.Sprintf("f.pos > %s", q.arg(after)))
 	visibleTo(q, v)
 	viewerID := q.arg(v.UserID)
 	// Only a window of the snapshot is unnested: the page and some room for items hidden or

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"database/sql/driver"
+	"fmt"
 	"sync/atomic"
 )
 
@@ -35,7 +36,12 @@ func (c countingConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &countingConn{pqConn: conn.(pqConn)}, nil
+	pc, ok := conn.(pqConn)
+	if !ok {
+		conn.Close()
+		return nil, fmt.Errorf("postgres: the driver's connection (%T) lacks the interfaces statement counting needs", conn)
+	}
+	return &countingConn{pqConn: pc}, nil
 }
 
 // pqConn is the set of optional driver interfaces lib/pq's connection implements.
