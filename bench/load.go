@@ -36,12 +36,19 @@ type loadTarget struct {
 	// Name is "gateway" or "floor".
 	Name string
 	Proc *process
-	// DebugURL serves /debug/pprof/ (the gateway only).
-	DebugURL string
+	// AdminURL serves /metrics and /debug/pprof/ (the gateway's private admin address); the
+	// floor serves /metrics on its own address.
+	AdminURL string
 }
 
 func (t *loadTarget) graphqlURL() string { return t.Proc.BaseURL + "/graphql" }
-func (t *loadTarget) metricsURL() string { return t.Proc.BaseURL + "/metrics" }
+
+func (t *loadTarget) metricsURL() string {
+	if t.AdminURL != "" {
+		return t.AdminURL + "/metrics"
+	}
+	return t.Proc.BaseURL + "/metrics"
+}
 
 // workerStats is what one worker observed, in all and (when byOp is set) per operation.
 type workerStats struct {
@@ -337,14 +344,14 @@ func measureStep(ctx context.Context, client *http.Client, t *loadTarget, w work
 
 	var profWG sync.WaitGroup
 	var cpuProfErr, allocProfErr error
-	if prof != nil && t.DebugURL != "" {
+	if prof != nil && t.AdminURL != "" {
 		secs := max(1, int(d.Seconds())-1)
 		profWG.Go(func() {
-			cpuProfErr = fetchProfile(ctx, client, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", t.DebugURL, secs),
+			cpuProfErr = fetchProfile(ctx, client, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", t.AdminURL, secs),
 				filepath.Join(prof.Dir, prof.Prefix+"-cpu.pprof"))
 		})
 		profWG.Go(func() {
-			allocProfErr = fetchProfile(ctx, client, fmt.Sprintf("%s/debug/pprof/allocs?seconds=%d", t.DebugURL, secs),
+			allocProfErr = fetchProfile(ctx, client, fmt.Sprintf("%s/debug/pprof/allocs?seconds=%d", t.AdminURL, secs),
 				filepath.Join(prof.Dir, prof.Prefix+"-allocs.pprof"))
 		})
 	}

@@ -215,7 +215,7 @@ func benchmark(ctx context.Context, o options, args []string, stdout, stderr io.
 			return err
 		}
 	}
-	logger.Info("servers ready", "gateway", gw.Proc.BaseURL, "gateway_pprof", gw.DebugURL, "floor", fl.Proc.BaseURL)
+	logger.Info("servers ready", "gateway", gw.Proc.BaseURL, "gateway_admin", gw.AdminURL, "floor", fl.Proc.BaseURL)
 
 	rep := &report{
 		Command:    "go run ./bench" + strings.TrimRight(" "+strings.Join(args, " "), " "),
@@ -458,7 +458,7 @@ func startServers(gatewayBin, self, dbURL, tmp string, serverEnv []string) (gw, 
 	if err != nil {
 		return nil, nil, err
 	}
-	debugAddr, err := freeAddr()
+	adminAddr, err := freeAddr()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -467,7 +467,7 @@ func startServers(gatewayBin, self, dbURL, tmp string, serverEnv []string) (gw, 
 		"TAILOR_ADDR=" + addr,
 		"TAILOR_REPORT_SQL_STATEMENTS=true",
 		"TAILOR_AUTO_MIGRATE=false",
-		"TAILOR_DEBUG_ADDR=" + debugAddr,
+		"TAILOR_ADMIN_ADDR=" + adminAddr,
 		"TAILOR_LOG_LEVEL=warn",
 		"GOMAXPROCS=" + strconv.Itoa(serverGOMAXPROCS),
 	}, gatewayDefaults...), serverEnv...)...)
@@ -475,7 +475,7 @@ func startServers(gatewayBin, self, dbURL, tmp string, serverEnv []string) (gw, 
 	if err != nil {
 		return nil, nil, err
 	}
-	gw = &loadTarget{Name: "gateway", Proc: p, DebugURL: "http://" + debugAddr}
+	gw = &loadTarget{Name: "gateway", Proc: p, AdminURL: "http://" + adminAddr}
 
 	floorAddr, err := freeAddr()
 	if err != nil {

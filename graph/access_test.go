@@ -184,8 +184,9 @@ func operations() []operation {
 			}},
 		{name: "User.apiKeys (alice)", query: `{ user(handle: "alice") { apiKeys { name } } }`, vars: noVars,
 			result: func(d map[string]any) string { return present(field(d, "user", "apiKeys")) },
+			// Keys are managed by people signed in with a token, never by keys.
 			want: func(p principal) string {
-				if p.userID == alice && p.has("USERS_READ") {
+				if token(p) && p.userID == alice {
 					return "ok"
 				}
 				return "null"
@@ -248,6 +249,27 @@ func operations() []operation {
 				return map[string]any{"id": insertItem(t, "matrix-update-draft", "draft", "public")}
 			},
 			result: payloadResult("updateContent"), want: editAlice},
+		{name: "updateContent payload body (alice's draft)", query: `mutation($id: ID!) { updateContent(input: {id: $id}) { content { body } userErrors { code } } }`,
+			vars: func(t *testing.T) map[string]any {
+				return map[string]any{"id": insertItem(t, "matrix-update-payload", "draft", "public")}
+			},
+			// The payload is read with the caller's read rights: a key without content:read
+			// changes the draft but cannot read it back.
+			result: func(d map[string]any) string {
+				if r := payloadResult("updateContent")(d); r != "ok" {
+					return r
+				}
+				return present(field(d, "updateContent", "content", "body"))
+			},
+			want: func(p principal) string {
+				if w := editAlice(p); w != "ok" {
+					return w
+				}
+				if !sees(p) {
+					return "null"
+				}
+				return "ok"
+			}},
 		{name: "updateContent (alice's published item)", query: `mutation($id: ID!) { updateContent(input: {id: $id, summary: "Edited."}) { content { id } userErrors { code } } }`,
 			vars: func(t *testing.T) map[string]any {
 				return map[string]any{"id": insertItem(t, "matrix-update-published", "published", "public")}
@@ -273,6 +295,26 @@ func operations() []operation {
 					return "ok"
 				}
 				return "FORBIDDEN"
+			}},
+		{name: "revokeApiKey (one of alice's keys)", query: `mutation($id: ID!) { revokeApiKey(input: {id: $id}) { apiKey { id } userErrors { code } } }`,
+			vars: func(t *testing.T) map[string]any {
+				var data struct {
+					CreateApiKey struct{ ApiKey struct{ ID string } }
+				}
+				postAs(t, tokenFor(t, alice), `mutation { createApiKey(input: {name: "sibling", scopes: [CONTENT_READ]}) { apiKey { id } } }`, nil).ok(t, &data)
+				return map[string]any{"id": data.CreateApiKey.ApiKey.ID}
+			},
+			result: payloadResult("revokeApiKey"),
+			want: func(p principal) string {
+				switch {
+				case p.userID == 0:
+					return "UNAUTHENTICATED"
+				case !token(p):
+					return "FORBIDDEN"
+				case p.userID == alice || p.userID == adam:
+					return "ok"
+				}
+				return "userError NOT_FOUND"
 			}},
 		{name: "createApiKey", query: `mutation { createApiKey(input: {name: "matrix", scopes: [CONTENT_READ]}) { apiKey { id } userErrors { code } } }`, vars: noVars,
 			result: payloadResult("createApiKey"),

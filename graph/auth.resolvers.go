@@ -25,9 +25,9 @@ func (r *apiKeyResolver) ID(ctx context.Context, obj *auth.APIKey) (string, erro
 func (r *mutationResolver) SignUp(ctx context.Context, input model.SignUpInput) (*model.SignUpPayload, error) {
 	g, err := r.Auth.SignUp(ctx, auth.SignUp{Email: input.Email, Handle: input.Handle, DisplayName: input.DisplayName, Password: input.Password})
 	if userErrs, err := userErrors(err); err != nil || userErrs != nil {
-		return &model.SignUpPayload{UserErrors: userErrs}, err
+		return &model.SignUpPayload{SignInPayload: model.SignInPayload{UserErrors: userErrs}}, err
 	}
-	return &model.SignUpPayload{AccessToken: &g.Token, ExpiresAt: &g.ExpiresAt, Viewer: g.User, UserErrors: noUserErrors()}, nil
+	return &model.SignUpPayload{SignInPayload: signInPayload(g)}, nil
 }
 
 // LogIn is the resolver for the logIn field.
@@ -38,7 +38,7 @@ func (r *mutationResolver) LogIn(ctx context.Context, input model.LogInInput) (*
 	if err != nil {
 		return nil, err
 	}
-	return &model.LogInPayload{AccessToken: &g.Token, ExpiresAt: &g.ExpiresAt, Viewer: g.User, UserErrors: noUserErrors()}, nil
+	return &model.LogInPayload{SignInPayload: signInPayload(g)}, nil
 }
 
 // LogOut is the resolver for the logOut field.
@@ -87,6 +87,9 @@ func (r *mutationResolver) ChangeRole(ctx context.Context, input model.ChangeRol
 
 // APIKeys is the resolver for the apiKeys field.
 func (r *userResolver) APIKeys(ctx context.Context, obj *user.User) ([]*auth.APIKey, error) {
+	if !auth.MayManageKeys(viewerFor(ctx)) {
+		return nil, nil
+	}
 	return loaders.For(ctx).APIKeysByUserID.Load(ctx, obj.ID)()
 }
 

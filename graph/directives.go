@@ -44,7 +44,7 @@ func scopeDirective(ctx context.Context, _ any, next graphql.Resolver, requires 
 // privateDirective resolves a User field only for that user (or the given role); everyone
 // else, and API keys without the scope, get null.
 func privateDirective(ctx context.Context, obj any, next graphql.Resolver, orRole *user.Role, scope access.Scope) (any, error) {
-	v := access.ViewerFrom(ctx)
+	v := viewerFor(ctx)
 	u, ok := obj.(*user.User)
 	if !ok || !v.Can(scope) {
 		return nil, nil

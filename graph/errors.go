@@ -30,6 +30,10 @@ func errorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 			if coded.Field != "" {
 				presented.Extensions["field"] = coded.Field
 			}
+			if coded.RetryAfter > 0 {
+				presented.Extensions["retryAfter"] = retrySeconds(coded.RetryAfter)
+				retryAfter(ctx, coded.RetryAfter)
+			}
 			if coded.Code == apperr.Internal {
 				logger.ErrorContext(ctx, "request failed", "path", presented.Path.String(), "err", err)
 			}
@@ -38,7 +42,12 @@ func errorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		var gqlErr *gqlerror.Error
 		// Outside any field, an error refuses the request itself (parse, validation, variables).
 		if errors.As(err, &gqlErr) && gqlErr.Err == nil && graphql.GetFieldContext(ctx) == nil {
-			presented.Extensions = map[string]any{"code": requestErrorCode(gqlErr)}
+			ext := make(map[string]any, len(gqlErr.Extensions)+1)
+			for k, v := range gqlErr.Extensions {
+				ext[k] = v
+			}
+			ext["code"] = requestErrorCode(gqlErr)
+			presented.Extensions = ext
 			return presented
 		}
 		logger.ErrorContext(ctx, "request failed", "path", presented.Path.String(), "err", err)

@@ -14,8 +14,6 @@ import (
 	"time"
 
 	"github.com/tailorhq/tailor/graph"
-	"github.com/tailorhq/tailor/internal/auth"
-	"github.com/tailorhq/tailor/internal/postgres"
 	"github.com/tailorhq/tailor/internal/relay"
 )
 
@@ -399,7 +397,7 @@ func TestFeedBadInput(t *testing.T) {
 
 func TestRepeatedFirstPagesReuseTheRanking(t *testing.T) {
 	opts := testOptions(testEnv.db, slog.New(slog.DiscardHandler), nil)
-	authService, err := auth.NewService(postgres.NewAccountStore(testEnv.db.DB), testTokens(time.Now), slog.New(slog.DiscardHandler))
+	authService, err := newTestAuth(testEnv.db, testPolicy(), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,7 +34,8 @@ func benchHandler(t testing.TB) http.Handler {
 	if err != nil {
 		t.Fatal(err)
 	}
-	authService, err := auth.NewService(postgres.NewAccountStore(db), auth.NewTokens(key, nil, time.Hour, time.Now), logger)
+	accounts := postgres.NewAccountStore(db)
+	authService, err := auth.NewService(accounts, accounts, auth.DefaultAttemptPolicy(), auth.NewTokens(key, nil, time.Hour, time.Now), logger)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,6 +47,7 @@ func benchHandler(t testing.TB) http.Handler {
 		Loaders:          loaders.Config{Wait: cfg.LoaderWait, MaxBatch: cfg.LoaderMaxBatch},
 		PageSize:         relay.Limits{Default: cfg.PageSizeDefault, Max: cfg.PageSizeMax},
 		MaxComplexity:    cfg.MaxComplexity,
+		Limits:           graph.DefaultOperationLimits(),
 		MaxBodyBytes:     cfg.MaxBodyBytes,
 		Timeout:          cfg.RequestTimeout,
 		QueryCacheSize:   cfg.QueryCacheSize,

@@ -8,19 +8,22 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
+	"net"
 	"net/http"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/jmoiron/sqlx"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/parser"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/tailorhq/tailor/internal/access"
 	"github.com/tailorhq/tailor/internal/apperr"
@@ -46,6 +49,8 @@ type Options struct {
 	PageSize relay.Limits
 	// MaxComplexity refuses operations whose complexity score is higher.
 	MaxComplexity int
+	// Limits bound the shape of every document before it is validated.
+	Limits OperationLimits
 	// MaxBodyBytes refuses larger request bodies.
 	MaxBodyBytes int64
 	// Timeout bounds the time one operation may take.
@@ -54,6 +59,9 @@ type Options struct {
 	QueryCacheSize int
 	// ReportStatements adds StatementsHeader to every response.
 	ReportStatements bool
+	// ClientIPHeader names the header a trusted proxy puts the client's address in
+	// (X-Forwarded-For's first entry, X-Real-IP); empty uses the connection's address.
+	ClientIPHeader string
 	// Ready reports whether the database answers, for /readyz.
 	Ready func(context.Context) error
 	// Auth identifies the viewer of every request and runs the account mutations.
@@ -64,12 +72,11 @@ type Options struct {
 	DB *sqlx.DB
 	// FeedReuse is how long a viewer's feed ranking is reused for repeated first pages.
 	FeedReuse time.Duration
-	// Metrics is served at /metrics in the Prometheus text format; nil serves none.
-	Metrics prometheus.Gatherer
 }
 
-// NewHTTPHandler routes all of Tailor's HTTP endpoints: GraphQL at /graphql, the GraphiQL
+// NewHTTPHandler routes Tailor's public HTTP endpoints: GraphQL at /graphql, the GraphiQL
 // explorer at /, liveness at /healthz and readiness (the database answers) at /readyz.
+// Metrics and profiles are served apart, on the private admin address.
 func NewHTTPHandler(o Options) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", logRequests(o.Logger, NewGraphQLHandler(o)))
@@ -89,18 +96,16 @@ func NewHTTPHandler(o Options) http.Handler {
 		}
 		io.WriteString(w, "ok\n")
 	})
-	if o.Metrics != nil {
-		mux.Handle("GET /metrics", promhttp.HandlerFor(o.Metrics, promhttp.HandlerOpts{}))
-	}
 	ex := explorer.Handler("/graphql")
 	mux.Handle("/explorer/assets/", ex)
 	mux.Handle("/", ex)
 	return mux
 }
 
-// NewGraphQLHandler returns the /graphql endpoint: GET and POST transports, a cache of parsed
-// queries, automatic persisted queries, a complexity limit, the error presenter and panic
-// recovery, behind request checks and per-request loaders.
+// NewGraphQLHandler returns the /graphql endpoint: the GraphQL-over-HTTP transport for GET and
+// POST, operation limits, a cache of parsed queries, automatic persisted queries, a
+// complexity limit, the error presenter and panic recovery, behind request checks and
+// per-request loaders.
 func NewGraphQLHandler(o Options) http.Handler {
 	resolver := &Resolver{
 		ContentStore: o.Stores.Contents,
@@ -112,56 +117,48 @@ func NewGraphQLHandler(o Options) http.Handler {
 		FeedRanker:   feed.NewService(postgres.NewFeedStore(o.DB), time.Now, o.FeedReuse),
 		PageSize:     o.PageSize,
 	}
-	srv := handler.New(NewExecutableSchema(Config{
+	schema := NewExecutableSchema(Config{
 		Resolvers:  resolver,
 		Directives: directives(),
-		Complexity: complexity(o.PageSize.Default),
-	}))
-	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+		Complexity: complexity(o.PageSize),
+	})
+	srv := handler.New(schema)
+	srv.AddTransport(transport.Options{AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions}})
+	srv.AddTransport(graphQLOverHTTP{})
+	srv.SetParserTokenLimit(o.Limits.Tokens)
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](o.QueryCacheSize))
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](o.QueryCacheSize)})
-	srv.Use(extension.FixedComplexityLimit(o.MaxComplexity))
+	srv.Use(newOperationGuard(o.Limits, o.QueryCacheSize))
+	srv.Use(complexityLimit{schema: schema, max: o.MaxComplexity})
 	srv.SetErrorPresenter(errorPresenter(o.Logger))
 	srv.SetRecoverFunc(recoverer(o.Logger))
 
 	var h http.Handler = loaders.Middleware(o.Stores, o.Loaders, srv)
 	h = authenticate(o.Auth, o.Logger, h)
-	if o.ReportStatements {
-		h = countStatements(h)
-	}
-	return checkRequest(o.MaxBodyBytes, o.Timeout, h)
+	h = withResponseHeaders(o.ReportStatements, h)
+	return checkRequest(o.MaxBodyBytes, o.Timeout, o.ClientIPHeader, h)
 }
 
-// graphQLRequest is the part of a GraphQL-over-HTTP request checked before execution.
-type graphQLRequest struct {
-	Query      string         `json:"query"`
-	Extensions map[string]any `json:"extensions"`
-}
+type paramsKey struct{}
 
 // checkRequest refuses, with a 4xx and a GraphQL error body, what is not a GraphQL request at
 // all: other methods, oversized bodies, bodies that are not JSON, requests without a query.
-func checkRequest(maxBody int64, timeout time.Duration, next http.Handler) http.Handler {
+// It decodes the request's parameters once, for the transport, and notes the client's address.
+func checkRequest(maxBody int64, timeout time.Duration, clientIPHeader string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var req graphQLRequest
+		// No GraphQL answer may be cached by a browser or proxy: they carry tokens and per-viewer data.
+		w.Header().Set("Cache-Control", "no-store")
+		var params *graphql.RawParams
 		switch r.Method {
 		case http.MethodOptions:
 		case http.MethodGet:
-			q := r.URL.Query()
-			req.Query = q.Get("query")
-			if ext := q.Get("extensions"); ext != "" {
-				if err := json.Unmarshal([]byte(ext), &req.Extensions); err != nil {
-					writeRequestError(w, http.StatusBadRequest, "the extensions parameter is not valid JSON")
-					return
-				}
-			}
-			if isMutation(req.Query, q.Get("operationName")) {
-				w.Header().Set("Allow", "POST")
-				writeRequestError(w, http.StatusMethodNotAllowed, "mutations must be sent with POST")
+			p, err := paramsFromURL(r)
+			if err != nil {
+				writeRequestError(w, http.StatusBadRequest, err.Error())
 				return
 			}
+			params = p
 		case http.MethodPost:
 			body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 			if err != nil {
@@ -177,44 +174,163 @@ func checkRequest(maxBody int64, timeout time.Duration, next http.Handler) http.
 				writeRequestError(w, http.StatusUnsupportedMediaType, "send the request as Content-Type: application/json")
 				return
 			}
-			if err := json.Unmarshal(body, &req); err != nil {
+			params = &graphql.RawParams{}
+			if err := decodeJSON(body, params); err != nil {
 				writeRequestError(w, http.StatusBadRequest, "the request body is not a valid JSON object: send {\"query\": \"...\", \"variables\": {...}}")
 				return
 			}
-			r.Body = io.NopCloser(bytes.NewReader(body))
 		default:
 			w.Header().Set("Allow", "GET, POST, OPTIONS")
 			writeRequestError(w, http.StatusMethodNotAllowed, "use POST (or GET for queries) to send GraphQL requests")
 			return
 		}
-		if r.Method != http.MethodOptions && req.Query == "" && req.Extensions["persistedQuery"] == nil {
+		if params != nil && params.Query == "" && params.Extensions["persistedQuery"] == nil {
 			writeRequestError(w, http.StatusBadRequest, "the request has no query: send {\"query\": \"...\"}")
 			return
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), timeout)
 		defer cancel()
+		ctx = access.WithClient(ctx, clientAddress(r, clientIPHeader))
+		if params != nil {
+			params.Headers = r.Header
+			ctx = context.WithValue(ctx, paramsKey{}, params)
+		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
-// isMutation reports whether the operation a GET request would run is a mutation. Documents
-// that do not parse are left for the executor to refuse with its own message.
-func isMutation(query, operationName string) bool {
-	doc, err := parser.ParseQuery(&ast.Source{Input: query})
-	if err != nil {
-		return false
+// paramsFromURL reads a GET request's query, operationName, variables and extensions.
+func paramsFromURL(r *http.Request) (*graphql.RawParams, error) {
+	q := r.URL.Query()
+	p := &graphql.RawParams{Query: q.Get("query"), OperationName: q.Get("operationName")}
+	if v := q.Get("variables"); v != "" {
+		if err := decodeJSON([]byte(v), &p.Variables); err != nil {
+			return nil, errors.New("the variables parameter is not a valid JSON object")
+		}
 	}
-	op := doc.Operations.ForName(operationName)
-	return op != nil && op.Operation == ast.Mutation
+	if ext := q.Get("extensions"); ext != "" {
+		if err := decodeJSON([]byte(ext), &p.Extensions); err != nil {
+			return nil, errors.New("the extensions parameter is not a valid JSON object")
+		}
+	}
+	return p, nil
+}
+
+// decodeJSON decodes one JSON value, keeping numbers exact.
+func decodeJSON(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("trailing data after the JSON value")
+	}
+	return nil
+}
+
+// clientAddress is the address a request comes from: the connection's, or, behind a trusted
+// proxy, the first address of the configured header.
+func clientAddress(r *http.Request, header string) string {
+	if header != "" {
+		if v := strings.TrimSpace(strings.Split(r.Header.Get(header), ",")[0]); v != "" {
+			return v
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 func isJSON(mediaType string) bool {
-	for _, prefix := range []string{"application/json", "application/graphql-response+json"} {
-		if len(mediaType) >= len(prefix) && mediaType[:len(prefix)] == prefix {
-			return true
+	mt, _, err := mime.ParseMediaType(mediaType)
+	return err == nil && (mt == "application/json" || mt == "application/graphql-response+json")
+}
+
+// Response media types of the GraphQL-over-HTTP specification.
+const (
+	mediaJSON            = "application/json"
+	mediaGraphQLResponse = "application/graphql-response+json"
+)
+
+// responseMediaType picks the answer's media type from the Accept header: application/json
+// when the client accepts it or says nothing, the GraphQL response type when it asks for it.
+func responseMediaType(accept string) string {
+	if accept == "" {
+		return mediaJSON
+	}
+	for part := range strings.SplitSeq(accept, ",") {
+		mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		switch mt {
+		case mediaJSON, "*/*", "application/*":
+			return mediaJSON
+		case mediaGraphQLResponse:
+			return mediaGraphQLResponse
 		}
 	}
-	return false
+	return mediaGraphQLResponse
+}
+
+// graphQLOverHTTP serves GET and POST requests as the GraphQL-over-HTTP specification asks.
+// A request that fails before it runs (parse, validation, variables, limits) answers 200 with
+// only errors under application/json, and 400 without a data entry under
+// application/graphql-response+json; a mutation sent with GET answers 405.
+type graphQLOverHTTP struct{}
+
+var _ graphql.Transport = graphQLOverHTTP{}
+
+func (graphQLOverHTTP) Supports(r *http.Request) bool {
+	return r.Header.Get("Upgrade") == "" && (r.Method == http.MethodGet || r.Method == http.MethodPost)
+}
+
+// requestErrors is the body of a request refused before it ran: it has no data entry.
+type requestErrors struct {
+	Errors     gqlerror.List  `json:"errors"`
+	Extensions map[string]any `json:"extensions,omitempty"`
+}
+
+func (graphQLOverHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	ctx := r.Context()
+	params, _ := ctx.Value(paramsKey{}).(*graphql.RawParams)
+	if params == nil {
+		writeRequestError(w, http.StatusBadRequest, "the request has no query: send {\"query\": \"...\"}")
+		return
+	}
+	media := responseMediaType(r.Header.Get("Accept"))
+	w.Header().Set("Content-Type", media)
+	start := graphql.Now()
+	params.ReadTime = graphql.TraceTiming{Start: start, End: start}
+	opCtx, errs := exec.CreateOperationContext(ctx, params)
+	if errs != nil {
+		resp := exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs)
+		status := http.StatusOK
+		if media == mediaGraphQLResponse {
+			status = http.StatusBadRequest
+		}
+		w.WriteHeader(status)
+		writeJSON(w, requestErrors{Errors: resp.Errors, Extensions: resp.Extensions})
+		return
+	}
+	if r.Method == http.MethodGet && opCtx.Operation.Operation != ast.Query {
+		w.Header().Set("Allow", "POST")
+		writeRequestError(w, http.StatusMethodNotAllowed, "mutations must be sent with POST")
+		return
+	}
+	responses, ctx := exec.DispatchOperation(ctx, opCtx)
+	writeJSON(w, responses(ctx))
+}
+
+func writeJSON(w io.Writer, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Errorf("graph: encode response: %w", err))
+	}
+	_, _ = w.Write(b)
 }
 
 func writeRequestError(w http.ResponseWriter, status int, message string) {
@@ -278,32 +394,69 @@ func authenticate(a *auth.Service, logger *slog.Logger, next http.Handler) http.
 	})
 }
 
-// countStatements reports in StatementsHeader how many SQL statements the request ran. The
-// header is set when the response starts, which gqlgen does once execution has finished.
-func countStatements(next http.Handler) http.Handler {
+// responseHints collects, while a request runs, what its response headers must say: how
+// many SQL statements it ran and when a refused client may retry.
+type responseHints struct {
+	statements *postgres.StatementCounter
+	mu         sync.Mutex
+	retryAfter time.Duration
+}
+
+type hintsKey struct{}
+
+// retryAfter asks the response of the request ctx belongs to to carry a Retry-After header.
+func retryAfter(ctx context.Context, d time.Duration) {
+	if h, ok := ctx.Value(hintsKey{}).(*responseHints); ok {
+		h.mu.Lock()
+		h.retryAfter = max(h.retryAfter, d)
+		h.mu.Unlock()
+	}
+}
+
+// withResponseHeaders sets the headers that only the end of a request knows: Retry-After,
+// and StatementsHeader when reportStatements is on. gqlgen starts the response once
+// execution has finished.
+func withResponseHeaders(reportStatements bool, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, counter := postgres.WithStatementCounter(r.Context())
-		next.ServeHTTP(&statementWriter{ResponseWriter: w, counter: counter}, r.WithContext(ctx))
+		ctx := r.Context()
+		hints := &responseHints{}
+		if reportStatements {
+			ctx, hints.statements = postgres.WithStatementCounter(ctx)
+		}
+		ctx = context.WithValue(ctx, hintsKey{}, hints)
+		next.ServeHTTP(&hintedWriter{ResponseWriter: w, hints: hints}, r.WithContext(ctx))
 	})
 }
 
-type statementWriter struct {
+type hintedWriter struct {
 	http.ResponseWriter
-	counter *postgres.StatementCounter
+	hints   *responseHints
 	started bool
 }
 
-func (w *statementWriter) WriteHeader(status int) {
+func (w *hintedWriter) WriteHeader(status int) {
 	if !w.started {
 		w.started = true
-		w.Header().Set(StatementsHeader, strconv.FormatInt(w.counter.Count(), 10))
+		if w.hints.statements != nil {
+			w.Header().Set(StatementsHeader, strconv.FormatInt(w.hints.statements.Count(), 10))
+		}
+		w.hints.mu.Lock()
+		if d := w.hints.retryAfter; d > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(retrySeconds(d)))
+		}
+		w.hints.mu.Unlock()
 	}
 	w.ResponseWriter.WriteHeader(status)
 }
 
-func (w *statementWriter) Write(b []byte) (int, error) {
+func (w *hintedWriter) Write(b []byte) (int, error) {
 	if !w.started {
 		w.WriteHeader(http.StatusOK)
 	}
 	return w.ResponseWriter.Write(b)
+}
+
+// retrySeconds rounds a wait up to whole seconds, at least one.
+func retrySeconds(d time.Duration) int {
+	return max(1, int((d+time.Second-1)/time.Second))
 }

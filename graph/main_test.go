@@ -26,6 +26,9 @@ import (
 	"github.com/tailorhq/tailor/internal/relay"
 )
 
+// testClientHeader carries a test's client address, so tests can act from several addresses.
+const testClientHeader = "X-Test-Client"
+
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // env is the package's server over its own database, loaded with testdata/fixture.sql.
@@ -82,13 +85,27 @@ func runTests(m *testing.M) (int, error) {
 	}
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	authService, err := auth.NewService(postgres.NewAccountStore(db.DB), testTokens(time.Now), logger)
+	authService, err := newTestAuth(db, testPolicy(), logger)
 	if err != nil {
 		return 0, err
 	}
 	testEnv = env{db: db, logs: logs, server: httptest.NewServer(graph.NewHTTPHandler(testOptions(db, logger, authService)))}
 	defer testEnv.server.Close()
 	return m.Run(), nil
+}
+
+// testPolicy is the tests' attempt policy: the tests create many accounts from one address,
+// so only the abuse tests, with their own server, use the default policy.
+func testPolicy() auth.AttemptPolicy {
+	p := auth.DefaultAttemptPolicy()
+	p.AddressFree, p.SignUpFree = 1_000_000, 1_000_000
+	return p
+}
+
+// newTestAuth is the identity service the tests' servers use, over db, with the tests' keys.
+func newTestAuth(db *pgtest.Database, policy auth.AttemptPolicy, logger *slog.Logger) (*auth.Service, error) {
+	accounts := postgres.NewAccountStore(db.DB)
+	return auth.NewService(accounts, accounts, policy, testTokens(time.Now), logger)
 }
 
 // testOptions configures the tests' server.
@@ -104,6 +121,8 @@ func testOptions(db *pgtest.Database, logger *slog.Logger, authService *auth.Ser
 		Loaders:          loaders.Config{Wait: 10 * time.Millisecond, MaxBatch: 1000},
 		PageSize:         relay.Limits{Default: 20, Max: 100},
 		MaxComplexity:    20000,
+		Limits:           graph.DefaultOperationLimits(),
+		ClientIPHeader:   testClientHeader,
 		MaxBodyBytes:     64 << 10,
 		Timeout:          10 * time.Second,
 		QueryCacheSize:   100,

@@ -7,6 +7,7 @@ import (
 
 	"github.com/tailorhq/tailor/graph/model"
 	"github.com/tailorhq/tailor/internal/access"
+	"github.com/tailorhq/tailor/internal/auth"
 	"github.com/tailorhq/tailor/internal/loaders"
 	"github.com/tailorhq/tailor/internal/relay"
 )
@@ -65,7 +66,7 @@ func loadAll[V any](ctx context.Context, l *dataloader.Loader[int64, *V], ids []
 // viewerAPIKey finds one of the viewer's own API keys; anyone else's is not there.
 func (r *Resolver) viewerAPIKey(ctx context.Context, id int64) func() (model.Node, error) {
 	v := access.ViewerFrom(ctx)
-	if !v.Can(access.ScopeUsersRead) {
+	if !auth.MayManageKeys(v) {
 		return func() (model.Node, error) { return nil, nil }
 	}
 	thunk := loaders.For(ctx).APIKeysByUserID.Load(ctx, v.UserID)

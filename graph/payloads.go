@@ -1,6 +1,15 @@
 package graph
 
-import "github.com/tailorhq/tailor/internal/apperr"
+import (
+	"context"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/tailorhq/tailor/graph/model"
+	"github.com/tailorhq/tailor/internal/access"
+	"github.com/tailorhq/tailor/internal/apperr"
+	"github.com/tailorhq/tailor/internal/auth"
+)
 
 // userErrors splits a service's error: a refusal of the input becomes the payload's
 // userErrors; anything else stays an error.
@@ -21,3 +30,20 @@ func userErrors(err error) ([]*apperr.FieldError, error) {
 
 // noUserErrors is the userErrors of a successful mutation: an empty list, never null.
 func noUserErrors() []*apperr.FieldError { return []*apperr.FieldError{} }
+
+// signInPayload hands back a grant: its token, and the account whose fields the payload shows.
+func signInPayload(g auth.Grant) model.SignInPayload {
+	return model.SignInPayload{AccessToken: &g.Token, ExpiresAt: &g.ExpiresAt, Viewer: g.User, UserErrors: noUserErrors(), SignedIn: g.Viewer}
+}
+
+// viewerFor returns whom a field is read for: the request's viewer, or, inside the payload of
+// signUp or logIn, the account that just signed in, so that payload shows the account's own
+// email and preferences. The request's viewer itself never changes while it runs.
+func viewerFor(ctx context.Context) access.Viewer {
+	for fc := graphql.GetFieldContext(ctx); fc != nil; fc = fc.Parent {
+		if p, ok := fc.Result.(model.Signer); ok {
+			return p.SignedInViewer()
+		}
+	}
+	return access.ViewerFrom(ctx)
+}

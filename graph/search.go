@@ -29,8 +29,6 @@ func (r *Resolver) searchContent(ctx context.Context, query string, first *int, 
 		return nil, apperr.Invalid("query", "query: give at least one word to search for")
 	case n > maxSearchQuery:
 		return nil, apperr.Invalid("query", "query: at most %d characters, got %d", maxSearchQuery, n)
-	case strings.ContainsRune(text, 0):
-		return nil, apperr.Invalid("query", "query: must not contain NUL characters")
 	}
 	order := postgres.SearchOrder(text)
 	page, err := pageArgs(first, nil, nil, nil).Resolve(order, r.PageSize)

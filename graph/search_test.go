@@ -335,7 +335,7 @@ func TestSearchBadInput(t *testing.T) {
 		{"blank query", "  \t ", nil, "query: give at least one word to search for"},
 		{"201 characters", strings.Repeat("a", 201), nil, "query: at most 200 characters, got 201"},
 		{"201 characters of several bytes each", strings.Repeat("é", 201), nil, "query: at most 200 characters, got 201"},
-		{"a NUL character", "bad\x00word", nil, "query: must not contain NUL characters"},
+		{"a NUL character", "bad\x00word", nil, "variables.q: text must not contain control characters (found U+0000); remove it"},
 		{"first is zero", "post", map[string]any{"first": 0}, "first must be between 1 and 100, got 0"},
 		{"first is too large", "post", map[string]any{"first": 101}, "first must be between 1 and 100, got 101"},
 		{"cursor of another search", "glimmerstone", map[string]any{"after": *other.Search.PageInfo.EndCursor}, foreign},

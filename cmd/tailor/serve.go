@@ -16,6 +16,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/tailorhq/tailor/graph"
 	"github.com/tailorhq/tailor/internal/auth"
@@ -39,6 +40,10 @@ func serve(ctx context.Context, cfg config.Config, args []string, getenv func(st
 	demo := fs.Bool("demo", false, "create the database if missing, migrate it and seed demo data when it is empty")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	cfg.Dev = cfg.Dev || *demo
+	if cfg.SigningKey == "" && !cfg.Dev {
+		return errNoSigningKey
 	}
 	logger := newLogger(cfg, stdout)
 	if getenv("GOGC") == "" {
@@ -79,16 +84,16 @@ func serve(ctx context.Context, cfg config.Config, args []string, getenv func(st
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	if cfg.DebugAddr != "" {
-		stopDebug, err := serveDebug(cfg.DebugAddr, logger)
-		if err != nil {
-			return err
-		}
-		defer stopDebug()
-	}
 	handler, err := newMux(ctx, cfg, db, logger)
 	if err != nil {
 		return err
+	}
+	if cfg.AdminAddr != "" {
+		stopAdmin, err := serveAdmin(cfg.AdminAddr, db, logger)
+		if err != nil {
+			return err
+		}
+		defer stopAdmin()
 	}
 	go publishScheduled(ctx, postgres.NewEditStore(db), cfg.PublishInterval, logger)
 	srv := &http.Server{
@@ -135,25 +140,21 @@ func seedWhenEmpty(ctx context.Context, db *sqlx.DB, logger *slog.Logger) error 
 	return nil
 }
 
-// newMux routes Tailor's HTTP endpoints.
+// newMux routes Tailor's public HTTP endpoints.
 func newMux(ctx context.Context, cfg config.Config, db *sqlx.DB, logger *slog.Logger) (http.Handler, error) {
 	authService, err := newAuth(ctx, cfg, db, logger)
 	if err != nil {
 		return nil, err
 	}
-	metrics := prometheus.NewRegistry()
-	metrics.MustRegister(
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		collectors.NewDBStatsCollector(db.DB, "tailor"),
-	)
 	return graph.NewHTTPHandler(graph.Options{
-		Auth:             authService,
-		DB:               db,
-		FeedReuse:        cfg.FeedReuse,
-		Editor:           content.NewEditor(postgres.NewEditStore(db), time.Now),
-		Metrics:          metrics,
-		Logger:           logger,
+		Auth:      authService,
+		DB:        db,
+		FeedReuse: cfg.FeedReuse,
+		Editor:    content.NewEditor(postgres.NewEditStore(db), time.Now),
+		Logger:    logger,
+		Limits: graph.OperationLimits{Tokens: cfg.MaxTokens, Depth: cfg.MaxDepth, Fields: cfg.MaxFields,
+			Aliases: cfg.MaxAliases, RootFields: cfg.MaxRootFields, SameName: cfg.MaxSameName},
+		ClientIPHeader:   cfg.ClientIPHeader,
 		Stores:           loaders.NewStores(db),
 		Loaders:          loaders.Config{Wait: cfg.LoaderWait, MaxBatch: cfg.LoaderMaxBatch},
 		PageSize:         relay.Limits{Default: cfg.PageSizeDefault, Max: cfg.PageSizeMax},
@@ -166,18 +167,25 @@ func newMux(ctx context.Context, cfg config.Config, db *sqlx.DB, logger *slog.Lo
 	}), nil
 }
 
-// newAuth builds the identity service with the configured signing keys, or with the
-// development key kept in the database when none is configured.
+// errNoSigningKey refuses a production start without a signing key of its own.
+var errNoSigningKey = errors.New("TAILOR_TOKEN_SIGNING_KEY is not set: set it to `<key id>:<base64 secret of 32+ bytes>` " +
+	"(for example `prod-1:$(openssl rand -base64 32)`), or start with --demo or TAILOR_DEV=true to sign with a development key")
+
+// newAuth builds the identity service with the configured signing keys. Only in development
+// (cfg.Dev) may it sign with the development key kept in the database instead.
 func newAuth(ctx context.Context, cfg config.Config, db *sqlx.DB, logger *slog.Logger) (*auth.Service, error) {
 	accounts := postgres.NewAccountStore(db)
 	var current auth.Key
-	if cfg.SigningKey != "" {
+	switch {
+	case cfg.SigningKey != "":
 		k, err := auth.ParseKey(cfg.SigningKey)
 		if err != nil {
 			return nil, fmt.Errorf("TAILOR_TOKEN_SIGNING_KEY: %w", err)
 		}
 		current = k
-	} else {
+	case !cfg.Dev:
+		return nil, errNoSigningKey
+	default:
 		k, created, err := accounts.DevelopmentSigningKey(ctx, func() (auth.Key, error) {
 			return auth.NewKey("dev-" + time.Now().UTC().Format("20060102"))
 		})
@@ -202,7 +210,9 @@ func newAuth(ctx context.Context, cfg config.Config, db *sqlx.DB, logger *slog.L
 		}
 		previous = append(previous, k)
 	}
-	return auth.NewService(accounts, auth.NewTokens(current, previous, cfg.TokenTTL, time.Now), logger)
+	policy := auth.DefaultAttemptPolicy()
+	policy.AccountFree, policy.AddressFree, policy.SignUpFree = cfg.LoginAccountFree, cfg.LoginAddressFree, cfg.SignUpFree
+	return auth.NewService(accounts, accounts, policy, auth.NewTokens(current, previous, cfg.TokenTTL, time.Now), logger)
 }
 
 // publishScheduled publishes scheduled content as its time comes, until ctx ends.
@@ -225,13 +235,21 @@ func publishScheduled(ctx context.Context, store *postgres.EditStore, every time
 	}
 }
 
-// serveDebug serves Go's profiles on their own listener, away from the public port.
-func serveDebug(addr string, logger *slog.Logger) (stop func(), err error) {
+// serveAdmin serves Prometheus metrics and Go's profiles on their own listener, away from the
+// public port.
+func serveAdmin(addr string, db *sqlx.DB, logger *slog.Logger) (stop func(), err error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("debug listener: %w", err)
+		return nil, fmt.Errorf("admin listener: %w", err)
 	}
+	metrics := prometheus.NewRegistry()
+	metrics.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewDBStatsCollector(db.DB, "tailor"),
+	)
 	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(metrics, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
@@ -239,6 +257,6 @@ func serveDebug(addr string, logger *slog.Logger) (stop func(), err error) {
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(ln)
-	logger.Info("serving profiles", "pprof", "http://"+ln.Addr().String()+"/debug/pprof/")
+	logger.Info("serving metrics and profiles", "metrics", "http://"+ln.Addr().String()+"/metrics", "pprof", "http://"+ln.Addr().String()+"/debug/pprof/")
 	return func() { srv.Close() }, nil
 }

@@ -184,18 +184,6 @@ type LogInInput struct {
 	Password string `json:"password"`
 }
 
-// The result of logIn. Wrong credentials are an UNAUTHENTICATED error, not a userError.
-type LogInPayload struct {
-	// A bearer token: send it as `Authorization: Bearer <token>`.
-	AccessToken *string `json:"accessToken,omitempty"`
-	// When accessToken expires.
-	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
-	// The signed-in account.
-	Viewer *user.User `json:"viewer,omitempty"`
-	// Always empty; present for symmetry with other payloads.
-	UserErrors []*apperr.FieldError `json:"userErrors"`
-}
-
 // Signs out.
 type LogOutInput struct {
 	// Also revoke every other access token of the account.
@@ -310,18 +298,6 @@ type SignUpInput struct {
 	DisplayName string `json:"displayName"`
 	// At least 10 characters, not common, not containing the handle or email.
 	Password string `json:"password"`
-}
-
-// The result of signUp.
-type SignUpPayload struct {
-	// A bearer token for the new account; null when userErrors is not empty.
-	AccessToken *string `json:"accessToken,omitempty"`
-	// When accessToken expires.
-	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
-	// The new account.
-	Viewer *user.User `json:"viewer,omitempty"`
-	// What was wrong with the input; empty on success.
-	UserErrors []*apperr.FieldError `json:"userErrors"`
 }
 
 // A topic and the weight to give it.

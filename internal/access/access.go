@@ -5,7 +5,6 @@ package access
 import (
 	"context"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/tailorhq/tailor/internal/user"
@@ -79,34 +78,26 @@ func (v Viewer) Owns(userID int64) bool { return !v.Anonymous() && v.UserID == u
 
 type viewerKey struct{}
 
-// session holds a request's viewer; signing in during the request replaces it.
-type session struct {
-	mu sync.RWMutex
-	v  Viewer
-}
-
-// WithViewer returns a context that carries v.
+// WithViewer returns a context that carries v. A request's viewer never changes while it runs.
 func WithViewer(ctx context.Context, v Viewer) context.Context {
-	return context.WithValue(ctx, viewerKey{}, &session{v: v})
+	return context.WithValue(ctx, viewerKey{}, v)
 }
 
 // ViewerFrom returns the viewer carried by ctx, or the anonymous viewer.
 func ViewerFrom(ctx context.Context) Viewer {
-	s, ok := ctx.Value(viewerKey{}).(*session)
-	if !ok {
-		return Viewer{}
-	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.v
+	v, _ := ctx.Value(viewerKey{}).(Viewer)
+	return v
 }
 
-// SignedIn makes v the viewer for the rest of the request ctx belongs to, so the payload of a
-// sign-up or log-in is read as the account that just signed in.
-func SignedIn(ctx context.Context, v Viewer) {
-	if s, ok := ctx.Value(viewerKey{}).(*session); ok {
-		s.mu.Lock()
-		s.v = v
-		s.mu.Unlock()
-	}
+type clientKey struct{}
+
+// WithClient returns a context that carries the network address a request comes from.
+func WithClient(ctx context.Context, address string) context.Context {
+	return context.WithValue(ctx, clientKey{}, address)
+}
+
+// ClientFrom returns the address the request ctx belongs to comes from, or "" when unknown.
+func ClientFrom(ctx context.Context) string {
+	a, _ := ctx.Value(clientKey{}).(string)
+	return a
 }

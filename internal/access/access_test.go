@@ -201,70 +201,16 @@ func TestViewerContext(t *testing.T) {
 			want: keyRead,
 		},
 		{
-			name: "signed in replaces the viewer",
-			run: func(t *testing.T) Viewer {
-				ctx := WithViewer(context.Background(), anonymous)
-				SignedIn(ctx, member)
-				return ViewerFrom(ctx)
-			},
-			want: member,
-		},
-		{
-			name: "signed in through a derived context is seen by the parent",
-			run: func(t *testing.T) Viewer {
-				parent := WithViewer(context.Background(), anonymous)
-				child, cancel := context.WithTimeout(parent, time.Minute)
-				defer cancel()
-				SignedIn(child, author)
-				if got := ViewerFrom(child); !reflect.DeepEqual(got, author) {
-					t.Errorf("child sees %+v, want %+v", got, author)
-				}
-				return ViewerFrom(parent)
-			},
-			want: author,
-		},
-		{
-			name: "signed in twice keeps the last",
-			run: func(t *testing.T) Viewer {
-				ctx := WithViewer(context.Background(), anonymous)
-				SignedIn(ctx, member)
-				SignedIn(ctx, admin)
-				return ViewerFrom(ctx)
-			},
-			want: admin,
-		},
-		{
-			name: "signed in on a bare context is a no-op",
-			run: func(t *testing.T) Viewer {
-				ctx := context.Background()
-				SignedIn(ctx, admin)
-				return ViewerFrom(ctx)
-			},
-			want: Viewer{},
-		},
-		{
-			name: "signed in does not leak into another request",
-			run: func(t *testing.T) Viewer {
-				base := context.Background()
-				one := WithViewer(base, anonymous)
-				two := WithViewer(base, anonymous)
-				SignedIn(one, admin)
-				return ViewerFrom(two)
-			},
-			want: Viewer{},
-		},
-		{
 			name: "a nested WithViewer shadows the outer one",
 			run: func(t *testing.T) Viewer {
 				outer := WithViewer(context.Background(), reader)
 				inner := WithViewer(outer, editor)
-				SignedIn(inner, admin)
 				if got := ViewerFrom(outer); !reflect.DeepEqual(got, reader) {
 					t.Errorf("outer sees %+v, want %+v", got, reader)
 				}
 				return ViewerFrom(inner)
 			},
-			want: admin,
+			want: editor,
 		},
 	}
 	for _, tt := range tests {
@@ -276,22 +222,21 @@ func TestViewerContext(t *testing.T) {
 	}
 }
 
-func TestSignedInConcurrent(t *testing.T) {
-	ctx := WithViewer(context.Background(), anonymous)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for range 200 {
-			SignedIn(ctx, member)
-		}
-	}()
-	for range 200 {
-		if v := ViewerFrom(ctx); v.UserID != 0 && v.UserID != member.UserID {
-			t.Fatalf("read a torn viewer %+v", v)
-		}
+func TestClient(t *testing.T) {
+	tests := []struct {
+		name string
+		ctx  context.Context
+		want string
+	}{
+		{"bare context", context.Background(), ""},
+		{"carried address", WithClient(context.Background(), "192.0.2.7"), "192.0.2.7"},
+		{"through a derived context", WithViewer(WithClient(context.Background(), "2001:db8::1"), member), "2001:db8::1"},
 	}
-	<-done
-	if got := ViewerFrom(ctx); !reflect.DeepEqual(got, member) {
-		t.Errorf("viewer = %+v, want %+v", got, member)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := ClientFrom(tt.ctx); got != tt.want {
+				t.Errorf("client = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

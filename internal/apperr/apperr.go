@@ -5,6 +5,7 @@ package apperr
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Code is the machine-readable class of an error, shown to clients as extensions.code.
@@ -28,6 +29,8 @@ type Error struct {
 	Message string
 	// Field names the input the error is about ("first", "input.title"), when there is one.
 	Field string
+	// RetryAfter is how long a RATE_LIMITED client must wait before trying again.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string { return e.Message }
@@ -40,6 +43,11 @@ func New(code Code, format string, args ...any) *Error {
 // Invalid reports bad input in the named field.
 func Invalid(field, format string, args ...any) *Error {
 	return &Error{Code: BadUserInput, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// Throttled refuses a request that must wait d before it is tried again.
+func Throttled(d time.Duration, format string, args ...any) *Error {
+	return &Error{Code: RateLimited, Message: fmt.Sprintf(format, args...), RetryAfter: d}
 }
 
 // CodeOf returns the code of the first *Error in err's chain, or Internal.

@@ -76,20 +76,23 @@ type StoredAPIKey struct {
 
 // Service is Tailor's identity service.
 type Service struct {
-	store  Store
-	tokens *Tokens
-	logger *slog.Logger
+	store    Store
+	attempts AttemptStore
+	policy   AttemptPolicy
+	tokens   *Tokens
+	logger   *slog.Logger
 	// decoy is a hash checked when the login names nobody, so both failures take as long.
 	decoy string
 }
 
-// NewService returns a Service over store that issues tokens with tokens.
-func NewService(store Store, tokens *Tokens, logger *slog.Logger) (*Service, error) {
+// NewService returns a Service over store that issues tokens with tokens and limits password
+// guessing and account creation with policy, counting attempts in attempts.
+func NewService(store Store, attempts AttemptStore, policy AttemptPolicy, tokens *Tokens, logger *slog.Logger) (*Service, error) {
 	decoy, err := password.Hash("decoy password for unknown logins")
 	if err != nil {
 		return nil, err
 	}
-	return &Service{store: store, tokens: tokens, logger: logger, decoy: decoy}, nil
+	return &Service{store: store, attempts: attempts, policy: policy, tokens: tokens, logger: logger, decoy: decoy}, nil
 }
 
 // Grant is a signed-in session: an access token and the user it belongs to.
@@ -97,6 +100,8 @@ type Grant struct {
 	Token     string
 	ExpiresAt time.Time
 	User      *user.User
+	// Viewer is who the token identifies.
+	Viewer access.Viewer
 }
 
 // errWrongCredentials is the one answer to a failed log-in, whatever the reason.
@@ -105,11 +110,18 @@ func errWrongCredentials() error {
 }
 
 // SignUp creates a reader account and signs it in. Problems with the input come back as
-// apperr.FieldErrors.
+// apperr.FieldErrors; a client address that creates accounts too fast is told to wait.
 func (s *Service) SignUp(ctx context.Context, in SignUp) (Grant, error) {
 	in.DisplayName = strings.TrimSpace(in.DisplayName)
 	if errs := in.validate(); len(errs) > 0 {
 		return Grant{}, errs
+	}
+	keys := []attemptKey{{addressKey("signup", access.ClientFrom(ctx)), s.policy.SignUpFree}}
+	if err := s.throttle(ctx, keys); err != nil {
+		return Grant{}, err
+	}
+	if err := s.fail(ctx, keys); err != nil {
+		return Grant{}, err
 	}
 	hash, err := password.Hash(in.Password)
 	if err != nil {
@@ -120,42 +132,56 @@ func (s *Service) SignUp(ctx context.Context, in SignUp) (Grant, error) {
 		return Grant{}, err
 	}
 	s.logger.InfoContext(ctx, "account created", "user_id", u.ID)
-	return s.grant(ctx, u)
+	return s.grant(u)
 }
 
-// LogIn signs in with a handle or an email and a password.
+// LogIn signs in with a handle or an email and a password. Failures are counted per account
+// and per client address; past a few, each attempt must wait longer than the last, and a
+// waiting attempt is refused with RATE_LIMITED before its password is even checked.
 func (s *Service) LogIn(ctx context.Context, login, pw string, find func(context.Context, int64) (*user.User, error)) (Grant, error) {
 	login = strings.TrimSpace(login)
 	id, hash, err := s.store.Credentials(ctx, login)
 	if err != nil {
 		return Grant{}, err
 	}
+	address := access.ClientFrom(ctx)
+	keys := []attemptKey{{accountKey(id, login), s.policy.AccountFree}, {addressKey("login", address), s.policy.AddressFree}}
+	if err := s.throttle(ctx, keys); err != nil {
+		s.logger.WarnContext(ctx, "log-in refused: too many failures", "login", login, "address", address)
+		return Grant{}, err
+	}
+	ok := false
 	if id == 0 || hash == "" {
 		_, _ = password.Matches(pw, s.decoy)
-		return Grant{}, errWrongCredentials()
-	}
-	ok, err := password.Matches(pw, hash)
-	if err != nil {
+	} else if ok, err = password.Matches(pw, hash); err != nil {
 		return Grant{}, err
 	}
 	if !ok {
+		s.logger.WarnContext(ctx, "log-in failed", "login", login, "address", address, "known_account", id != 0)
+		if err := s.fail(ctx, keys); err != nil {
+			return Grant{}, err
+		}
 		return Grant{}, errWrongCredentials()
+	}
+	if err := s.attempts.Forget(ctx, keys[0].name); err != nil {
+		return Grant{}, err
 	}
 	u, err := find(ctx, id)
 	if err != nil || u == nil {
 		return Grant{}, fmt.Errorf("log in: load user %d: %w", id, err)
 	}
-	return s.grant(ctx, u)
+	return s.grant(u)
 }
 
-// grant issues a token for u and makes u the viewer for the rest of the request.
-func (s *Service) grant(ctx context.Context, u *user.User) (Grant, error) {
+// grant issues a token for u. The request that signed in keeps its own viewer; the token
+// identifies u from the next request on.
+func (s *Service) grant(u *user.User) (Grant, error) {
 	token, claims, err := s.tokens.Issue(u.ID)
 	if err != nil {
 		return Grant{}, err
 	}
-	access.SignedIn(ctx, access.Viewer{UserID: u.ID, Role: u.Role, TokenID: claims.ID, TokenExpiresAt: claims.ExpiresAt})
-	return Grant{Token: token, ExpiresAt: claims.ExpiresAt, User: u}, nil
+	return Grant{Token: token, ExpiresAt: claims.ExpiresAt, User: u,
+		Viewer: access.Viewer{UserID: u.ID, Role: u.Role, TokenID: claims.ID, TokenExpiresAt: claims.ExpiresAt, Account: u}}, nil
 }
 
 // LogOut revokes the token v signed in with, or every token of v's user when everywhere is set.
@@ -225,11 +251,19 @@ func (s *Service) authenticateKey(ctx context.Context, secret string) (access.Vi
 	return access.Viewer{UserID: k.UserID, Role: k.OwnerRole, KeyID: k.ID, KeyScopes: k.Scopes}, nil
 }
 
+// MayManageKeys reports whether v may list, create and revoke API keys: people signed in with
+// an access token may; API keys, whatever their scopes, may not.
+func MayManageKeys(v access.Viewer) bool { return !v.Anonymous() && !v.ViaAPIKey() }
+
+func errKeysNeedToken() error {
+	return apperr.New(apperr.Forbidden, "API keys are managed by people signed in with an access token, not by API keys")
+}
+
 // CreateAPIKey makes a key for v's user and returns it with its secret, which is never shown
 // again. Keys are made by people signed in with a token, not by other keys.
 func (s *Service) CreateAPIKey(ctx context.Context, v access.Viewer, name string, scopes []access.Scope) (*APIKey, string, error) {
-	if v.ViaAPIKey() {
-		return nil, "", apperr.New(apperr.Forbidden, "an API key cannot create API keys; sign in with an access token")
+	if !MayManageKeys(v) {
+		return nil, "", errKeysNeedToken()
 	}
 	var errs apperr.FieldErrors
 	name = strings.TrimSpace(name)
@@ -260,8 +294,11 @@ func (s *Service) CreateAPIKey(ctx context.Context, v access.Viewer, name string
 // RevokeAPIKey revokes one of v's keys (an admin may revoke anyone's). A key that is not
 // v's is reported as not found.
 func (s *Service) RevokeAPIKey(ctx context.Context, v access.Viewer, keyID int64) (*APIKey, error) {
+	if !MayManageKeys(v) {
+		return nil, errKeysNeedToken()
+	}
 	owner := v.UserID
-	if v.HasRole(user.RoleAdmin) && !v.ViaAPIKey() {
+	if v.HasRole(user.RoleAdmin) {
 		owner = 0
 	}
 	k, err := s.store.RevokeAPIKey(ctx, keyID, owner)

@@ -19,6 +19,12 @@ type Config struct {
 	PageSizeDefault  int
 	PageSizeMax      int
 	MaxComplexity    int
+	MaxTokens        int
+	MaxDepth         int
+	MaxFields        int
+	MaxAliases       int
+	MaxRootFields    int
+	MaxSameName      int
 	MaxBodyBytes     int64
 	RequestTimeout   time.Duration
 	ShutdownTimeout  time.Duration
@@ -26,7 +32,12 @@ type Config struct {
 	LoaderWait       time.Duration
 	LoaderMaxBatch   int
 	ReportStatements bool
-	DebugAddr        string
+	AdminAddr        string
+	Dev              bool
+	ClientIPHeader   string
+	LoginAccountFree int
+	LoginAddressFree int
+	SignUpFree       int
 	SigningKey       string
 	PreviousKeys     string
 	TokenTTL         time.Duration
@@ -50,7 +61,13 @@ func Settings() []Setting {
 		{"TAILOR_AUTO_MIGRATE", "true", "Apply pending migrations when serve starts."},
 		{"TAILOR_PAGE_SIZE_DEFAULT", "20", "Page size of a connection when first/last is omitted."},
 		{"TAILOR_PAGE_SIZE_MAX", "100", "Largest first/last a client may ask for."},
-		{"TAILOR_MAX_COMPLEXITY", "20000", "Operations scoring higher are refused with QUERY_TOO_COMPLEX (a connection multiplies its selection by its page size)."},
+		{"TAILOR_MAX_COMPLEXITY", "20000", "Operations whose cost scores higher are refused with QUERY_TOO_COMPLEX (every list multiplies its selection by the items it may return; see docs/limits.md)."},
+		{"TAILOR_MAX_TOKENS", "5000", "Largest number of lexical tokens in one document."},
+		{"TAILOR_MAX_DEPTH", "15", "Deepest path of fields from an operation's root, fragments expanded (`{ a { b } }` is 2)."},
+		{"TAILOR_MAX_FIELDS", "2000", "Most fields in one document with every fragment spread expanded."},
+		{"TAILOR_MAX_ALIASES", "30", "Most aliased fields in one document, fragments expanded."},
+		{"TAILOR_MAX_ROOT_FIELDS", "20", "Most fields at the root of one operation."},
+		{"TAILOR_MAX_SAME_NAME", "50", "Most fields of one selection set that share a response name."},
 		{"TAILOR_MAX_BODY_BYTES", "1048576", "Largest accepted request body."},
 		{"TAILOR_REQUEST_TIMEOUT", "15s", "Longest time one GraphQL request may run."},
 		{"TAILOR_SHUTDOWN_TIMEOUT", "15s", "How long shutdown waits for requests in flight."},
@@ -58,9 +75,14 @@ func Settings() []Setting {
 		{"TAILOR_LOADER_WAIT", "1ms", "How long a dataloader batch waits for more keys."},
 		{"TAILOR_LOADER_MAX_BATCH", "1000", "A dataloader batch runs at once when it holds this many keys."},
 		{"TAILOR_REPORT_SQL_STATEMENTS", "false", "Add a Tailor-Sql-Statements header with the request's SQL statement count."},
-		{"TAILOR_DEBUG_ADDR", "", "When set, serve Go's pprof profiles at /debug/pprof/ on this address (keep it private)."},
-		{"TAILOR_TOKEN_SIGNING_KEY", "", "Key that signs access tokens, as `<key id>:<base64 secret of 32+ bytes>`. When unset, a development key is generated once, stored in the database and logged as such."},
+		{"TAILOR_ADMIN_ADDR", "", "When set, serve Prometheus metrics at /metrics and Go's profiles at /debug/pprof/ on this private address (such as `127.0.0.1:9090`), never on the public one."},
+		{"TAILOR_CLIENT_IP_HEADER", "", "Behind a trusted proxy, the header that carries the client's address (`X-Forwarded-For`, whose first entry counts, or `X-Real-IP`); unset uses the connection's address."},
+		{"TAILOR_LOGIN_ACCOUNT_ATTEMPTS", "5", "Failed log-ins an account takes before each further attempt waits twice as long as the last (from 1 s up to 15 min)."},
+		{"TAILOR_LOGIN_ADDRESS_ATTEMPTS", "20", "Failed log-ins one client address makes before the same back-off applies to it."},
+		{"TAILOR_SIGNUP_ADDRESS_ATTEMPTS", "10", "Accounts one client address creates within an hour before the same back-off applies to it."},
+		{"TAILOR_TOKEN_SIGNING_KEY", "", "Key that signs access tokens, as `<key id>:<base64 secret of 32+ bytes>`. Required by `serve` unless it runs with `--demo` or `TAILOR_DEV=true`, which sign with a development key kept in the database."},
 		{"TAILOR_TOKEN_PREVIOUS_KEYS", "", "Comma-separated earlier signing keys (same form) whose tokens keep verifying during a rotation."},
+		{"TAILOR_DEV", "false", "Development mode: `serve` may start without `TAILOR_TOKEN_SIGNING_KEY` (the demo command implies it)."},
 		{"TAILOR_TOKEN_TTL", "24h", "How long an access token lives."},
 		{"TAILOR_PUBLISH_INTERVAL", "15s", "How often scheduled content whose time has come is published."},
 		{"TAILOR_FEED_REUSE", "30s", "A viewer asking for the first page of their feed again within this time gets the same ranking, not a new one (0s ranks every time)."},
@@ -91,6 +113,12 @@ func Load(getenv func(string) string) (Config, error) {
 		PageSizeDefault:  p.int("TAILOR_PAGE_SIZE_DEFAULT"),
 		PageSizeMax:      p.int("TAILOR_PAGE_SIZE_MAX"),
 		MaxComplexity:    p.int("TAILOR_MAX_COMPLEXITY"),
+		MaxTokens:        p.int("TAILOR_MAX_TOKENS"),
+		MaxDepth:         p.int("TAILOR_MAX_DEPTH"),
+		MaxFields:        p.int("TAILOR_MAX_FIELDS"),
+		MaxAliases:       p.int("TAILOR_MAX_ALIASES"),
+		MaxRootFields:    p.int("TAILOR_MAX_ROOT_FIELDS"),
+		MaxSameName:      p.int("TAILOR_MAX_SAME_NAME"),
 		MaxBodyBytes:     int64(p.int("TAILOR_MAX_BODY_BYTES")),
 		RequestTimeout:   p.duration("TAILOR_REQUEST_TIMEOUT"),
 		ShutdownTimeout:  p.duration("TAILOR_SHUTDOWN_TIMEOUT"),
@@ -98,7 +126,12 @@ func Load(getenv func(string) string) (Config, error) {
 		LoaderWait:       p.duration("TAILOR_LOADER_WAIT"),
 		LoaderMaxBatch:   p.int("TAILOR_LOADER_MAX_BATCH"),
 		ReportStatements: p.bool("TAILOR_REPORT_SQL_STATEMENTS"),
-		DebugAddr:        get("TAILOR_DEBUG_ADDR"),
+		AdminAddr:        get("TAILOR_ADMIN_ADDR"),
+		Dev:              p.bool("TAILOR_DEV"),
+		ClientIPHeader:   get("TAILOR_CLIENT_IP_HEADER"),
+		LoginAccountFree: p.int("TAILOR_LOGIN_ACCOUNT_ATTEMPTS"),
+		LoginAddressFree: p.int("TAILOR_LOGIN_ADDRESS_ATTEMPTS"),
+		SignUpFree:       p.int("TAILOR_SIGNUP_ADDRESS_ATTEMPTS"),
 		SigningKey:       get("TAILOR_TOKEN_SIGNING_KEY"),
 		PreviousKeys:     get("TAILOR_TOKEN_PREVIOUS_KEYS"),
 		TokenTTL:         p.duration("TAILOR_TOKEN_TTL"),
@@ -111,8 +144,21 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.PageSizeDefault < 1 || c.PageSizeMax < c.PageSizeDefault {
 		return Config{}, fmt.Errorf("config: TAILOR_PAGE_SIZE_DEFAULT must be between 1 and TAILOR_PAGE_SIZE_MAX")
 	}
-	if c.DBMaxConns < 1 || c.QueryCacheSize < 1 || c.MaxBodyBytes < 1 || c.MaxComplexity < 1 {
-		return Config{}, fmt.Errorf("config: TAILOR_DB_MAX_CONNS, TAILOR_QUERY_CACHE_SIZE, TAILOR_MAX_BODY_BYTES and TAILOR_MAX_COMPLEXITY must be positive")
+	for _, x := range []struct {
+		name  string
+		value int64
+	}{
+		{"TAILOR_DB_MAX_CONNS", int64(c.DBMaxConns)}, {"TAILOR_QUERY_CACHE_SIZE", int64(c.QueryCacheSize)},
+		{"TAILOR_MAX_BODY_BYTES", c.MaxBodyBytes}, {"TAILOR_MAX_COMPLEXITY", int64(c.MaxComplexity)},
+		{"TAILOR_MAX_TOKENS", int64(c.MaxTokens)}, {"TAILOR_MAX_DEPTH", int64(c.MaxDepth)},
+		{"TAILOR_MAX_FIELDS", int64(c.MaxFields)}, {"TAILOR_MAX_ALIASES", int64(c.MaxAliases)},
+		{"TAILOR_MAX_ROOT_FIELDS", int64(c.MaxRootFields)}, {"TAILOR_MAX_SAME_NAME", int64(c.MaxSameName)},
+		{"TAILOR_LOGIN_ACCOUNT_ATTEMPTS", int64(c.LoginAccountFree)}, {"TAILOR_LOGIN_ADDRESS_ATTEMPTS", int64(c.LoginAddressFree)},
+		{"TAILOR_SIGNUP_ADDRESS_ATTEMPTS", int64(c.SignUpFree)},
+	} {
+		if x.value < 1 {
+			return Config{}, fmt.Errorf("config: %s must be positive", x.name)
+		}
 	}
 	return c, nil
 }

@@ -81,6 +81,19 @@ type Content struct {
 	Body *string `db:"body"`
 }
 
+// Listed reports whether c is on public lists: published, and not private.
+func (c *Content) Listed() bool {
+	return c.Status == StatusPublished && c.Visibility != VisibilityPrivate
+}
+
+// VisibleTo reports whether v may see c (an item that is not deleted): listed items are open
+// to everyone; the rest to their author, editors and admins. An API key without content:read
+// sees what an anonymous visitor sees.
+func (c *Content) VisibleTo(v access.Viewer) bool {
+	v = v.ForContent()
+	return c.Listed() || v.Owns(c.AuthorID) || v.SeesEverything()
+}
+
 // BodyOpenTo reports whether v may read the body of c, once c itself is visible to v:
 // members-only bodies are for members, the author, editors and admins.
 func (c *Content) BodyOpenTo(v access.Viewer) bool {

@@ -171,7 +171,16 @@ func mayWrite(v access.Viewer) error {
 	return nil
 }
 
-// Create stores a draft by v.
+// readable returns c as v may read it back: nil when v's read rights (an API key without
+// content:read) do not reach it.
+func readable(c *Content, err error, v access.Viewer) (*Content, error) {
+	if err != nil || c == nil || !c.VisibleTo(v) {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Create stores a draft by v and returns it as v may read it.
 func (e *Editor) Create(ctx context.Context, v access.Viewer, d Draft) (*Content, error) {
 	if err := mayWrite(v); err != nil {
 		return nil, err
@@ -179,7 +188,8 @@ func (e *Editor) Create(ctx context.Context, v access.Viewer, d Draft) (*Content
 	if errs := d.Validate(); len(errs) > 0 {
 		return nil, errs
 	}
-	return e.store.Create(ctx, v.UserID, d)
+	c, err := e.store.Create(ctx, v.UserID, d)
+	return readable(c, err, v)
 }
 
 // editable loads an item v may change. An item v may not even see is reported as not found.
@@ -191,8 +201,8 @@ func (e *Editor) editable(ctx context.Context, v access.Viewer, id int64) (*Cont
 	if err != nil {
 		return nil, err
 	}
-	visible := c != nil && ((c.Status == StatusPublished && c.Visibility != VisibilityPrivate) || v.Owns(c.AuthorID) || v.SeesEverything())
-	if !visible {
+	// Whether the item exists is told only to whoever may write it or see it.
+	if c == nil || !(c.Listed() || v.Owns(c.AuthorID) || v.SeesEverything()) {
 		return nil, apperr.FieldErrors{{Field: "id", Code: apperr.FieldNotFound, Message: "no content has this ID"}}
 	}
 	if !v.Owns(c.AuthorID) && !v.SeesEverything() {
@@ -201,7 +211,7 @@ func (e *Editor) editable(ctx context.Context, v access.Viewer, id int64) (*Cont
 	return c, nil
 }
 
-// Update changes an item v may edit.
+// Update changes an item v may edit and returns it as v may read it.
 func (e *Editor) Update(ctx context.Context, v access.Viewer, id int64, p Patch) (*Content, error) {
 	if _, err := e.editable(ctx, v, id); err != nil {
 		return nil, err
@@ -209,23 +219,25 @@ func (e *Editor) Update(ctx context.Context, v access.Viewer, id int64, p Patch)
 	if errs := p.Validate(); len(errs) > 0 {
 		return nil, errs
 	}
-	return e.store.Update(ctx, id, p)
+	c, err := e.store.Update(ctx, id, p)
+	return readable(c, err, v)
 }
 
-// Publish publishes an item now, or schedules it when at is in the future.
+// Publish publishes an item now, or schedules it when at is in the future, and returns it as
+// v may read it.
 func (e *Editor) Publish(ctx context.Context, v access.Viewer, id int64, at *time.Time) (*Content, error) {
 	c, err := e.editable(ctx, v, id)
 	if err != nil {
 		return nil, err
 	}
 	now := e.now()
-	if at != nil && at.After(now) {
-		return e.store.Publish(ctx, id, StatusScheduled, *at)
+	switch {
+	case at != nil && at.After(now):
+		c, err = e.store.Publish(ctx, id, StatusScheduled, *at)
+	case c.Status != StatusPublished:
+		c, err = e.store.Publish(ctx, id, StatusPublished, now)
 	}
-	if c.Status == StatusPublished {
-		return c, nil
-	}
-	return e.store.Publish(ctx, id, StatusPublished, now)
+	return readable(c, err, v)
 }
 
 // Delete removes an item for everyone.

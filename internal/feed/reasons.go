@@ -25,6 +25,12 @@ const (
 	AlreadySeen       ReasonKind = "already_seen"
 )
 
+// ReasonKinds lists every reason kind; an item carries at most one reason of each.
+func ReasonKinds() []ReasonKind {
+	return []ReasonKind{LikedTopic, DislikedTopic, FollowedAuthor, AuthorAffinity, Fresh, Popular,
+		PreferredLanguage, OtherLanguage, PreferredKind, AlreadySeen}
+}
+
 // Reason is one term of an item's score. Stored feeds keep the compact fields; the
 // explanation is written again when a page is read.
 type Reason struct {

@@ -25,6 +25,10 @@ const (
 // MaxDwell bounds the dwell time one view may report.
 const MaxDwell = 24 * time.Hour
 
+// ViewWindow is how long after one view another view of the same item by the same person
+// counts for nothing: reloading a page, or fifty views sent at once, is one view.
+const ViewWindow = 30 * time.Minute
+
 // DecayTime is the time constant of affinity decay: a signal keeps 1/e of its weight after it.
 const DecayTime = 30 * 24 * time.Hour
 
@@ -84,7 +88,8 @@ type Change struct {
 }
 
 // Apply records interaction k (with its dwell time, for views) at instant now on state s.
-// Repeated likes, bookmarks and hides change nothing and count once.
+// Repeated likes, bookmarks and hides change nothing and count once; a view within
+// ViewWindow of the previous one adds its dwell time but counts for nothing else.
 func Apply(s State, k Kind, dwell time.Duration, now time.Time) Change {
 	c := Change{State: s}
 	toggle := func(field **time.Time, on bool) bool {
@@ -103,8 +108,11 @@ func Apply(s State, k Kind, dwell time.Duration, now time.Time) Change {
 	switch k {
 	case View:
 		t := now
-		c.State.ViewedAt, c.State.Views, c.State.DwellMs = &t, s.Views+1, s.DwellMs+dwell.Milliseconds()
-		c.Views, changed = 1, true
+		changed = s.ViewedAt == nil || now.Sub(*s.ViewedAt) >= ViewWindow
+		c.State.ViewedAt, c.State.DwellMs = &t, s.DwellMs+dwell.Milliseconds()
+		if changed {
+			c.State.Views, c.Views = s.Views+1, 1
+		}
 	case Like, Unlike:
 		if changed = toggle(&c.State.LikedAt, k == Like); changed {
 			c.Likes = map[bool]int{true: 1, false: -1}[k == Like]

@@ -10,6 +10,9 @@ func TestApply(t *testing.T) {
 	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 	earlier := now.Add(-time.Hour)
 	liked := State{LikedAt: &earlier}
+	justNow := now.Add(-ViewWindow + time.Second)
+	viewedJustNow := State{Views: 1, DwellMs: 1000, ViewedAt: &justNow}
+	viewedEarlier := State{Views: 1, DwellMs: 1000, ViewedAt: &earlier}
 	tests := []struct {
 		name                    string
 		state                   State
@@ -21,6 +24,8 @@ func TestApply(t *testing.T) {
 	}{
 		{"first view", State{}, View, 2 * time.Minute, 1, 0, 0, 0.1 + 0.3*0.4, func(s State) bool { return s.Views == 1 && s.DwellMs == 120000 && s.ViewedAt.Equal(now) }},
 		{"long view caps its signal", State{}, View, time.Hour, 1, 0, 0, 0.4, nil},
+		{"view within the window counts once", viewedJustNow, View, time.Minute, 0, 0, 0, 0, func(s State) bool { return s.Views == 1 && s.DwellMs == 61000 && s.ViewedAt.Equal(now) }},
+		{"view after the window counts again", viewedEarlier, View, 0, 1, 0, 0, 0.1, func(s State) bool { return s.Views == 2 }},
 		{"like", State{}, Like, 0, 0, 1, 0, 1, func(s State) bool { return s.LikedAt.Equal(now) }},
 		{"repeated like counts once", liked, Like, 0, 0, 0, 0, 0, func(s State) bool { return s.LikedAt.Equal(earlier) }},
 		{"unlike", liked, Unlike, 0, 0, -1, 0, -1, func(s State) bool { return s.LikedAt == nil }},

@@ -176,7 +176,7 @@ func (s *AccountStore) APIKeyByPrefix(ctx context.Context, prefix string) (*auth
 // TouchAPIKey records that a key was used, at most once per olderThan.
 func (s *AccountStore) TouchAPIKey(ctx context.Context, keyID int64, olderThan time.Duration) error {
 	_, err := s.db.ExecContext(ctx, `UPDATE api_keys SET last_used_at = now()
-		WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - $2::interval)`, keyID, fmt.Sprintf("%d milliseconds", olderThan.Milliseconds()))
+		WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - $2::interval)`, keyID, interval(olderThan))
 	if err != nil {
 		return fmt.Errorf("touch api key: %w", err)
 	}
@@ -263,4 +263,57 @@ func withTx(ctx context.Context, db *sqlx.DB, fn func(*sqlx.Tx) error) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+// Attempts returns the recent failures recorded on keys, with the database's clock.
+func (s *AccountStore) Attempts(ctx context.Context, keys []string, forget time.Duration) (map[string]auth.Attempts, time.Time, error) {
+	var rows []struct {
+		Key      sql.NullString `db:"key"`
+		Failures sql.NullInt64  `db:"failures"`
+		Last     sql.NullTime   `db:"last_failed_at"`
+		Now      time.Time      `db:"now"`
+	}
+	err := s.db.SelectContext(ctx, &rows, `SELECT n.now, a.key, a.failures, a.last_failed_at
+		FROM (SELECT now() AS now) n LEFT JOIN auth_attempts a
+			ON a.key = ANY($1) AND a.last_failed_at > n.now - $2::interval`, pq.Array(keys), interval(forget))
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("attempts: %w", err)
+	}
+	out := make(map[string]auth.Attempts, len(rows))
+	var now time.Time
+	for _, r := range rows {
+		now = r.Now
+		if r.Key.Valid {
+			out[r.Key.String] = auth.Attempts{Failures: int(r.Failures.Int64), Last: r.Last.Time}
+		}
+	}
+	return out, now, nil
+}
+
+// Fail records one failed attempt on each key; a key whose last failure is older than forget
+// starts counting again from one. Keys nobody failed on for longer than forget are removed.
+func (s *AccountStore) Fail(ctx context.Context, keys []string, forget time.Duration) error {
+	_, err := s.db.ExecContext(ctx, `WITH forgotten AS (DELETE FROM auth_attempts WHERE last_failed_at < now() - $2::interval)
+		INSERT INTO auth_attempts AS a (key, failures, last_failed_at)
+		SELECT k, 1, now() FROM unnest($1::text[]) AS k
+		ON CONFLICT (key) DO UPDATE SET
+			failures = CASE WHEN a.last_failed_at > now() - $2::interval THEN a.failures + 1 ELSE 1 END,
+			last_failed_at = now()`, pq.Array(keys), interval(forget))
+	if err != nil {
+		return fmt.Errorf("record failed attempt: %w", err)
+	}
+	return nil
+}
+
+// Forget clears the failures recorded on key.
+func (s *AccountStore) Forget(ctx context.Context, key string) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM auth_attempts WHERE key = $1`, key); err != nil {
+		return fmt.Errorf("forget attempts: %w", err)
+	}
+	return nil
+}
+
+// interval renders d as a PostgreSQL interval literal.
+func interval(d time.Duration) string {
+	return fmt.Sprintf("%d milliseconds", d.Milliseconds())
 }

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"sync"
 	"time"
 
@@ -208,7 +207,7 @@ func (s *FeedStore) SaveSnapshot(ctx context.Context, v access.Viewer, bucket st
 		ins AS (INSERT INTO feed_snapshots (user_id, bucket, expires_at, items, scores, reasons)
 			VALUES ($1, $2, now() + $3::interval, $4, $5, $6) ON CONFLICT (bucket) DO NOTHING RETURNING id)
 		SELECT id FROM ins UNION ALL SELECT id FROM feed_snapshots WHERE bucket = $2 LIMIT 1`,
-		userID, bucketArg, strconv.Itoa(int(snapshotTTL.Seconds()))+" seconds", pq.Array(items), pq.Array(scores), raw)
+		userID, bucketArg, interval(snapshotTTL), pq.Array(items), pq.Array(scores), raw)
 	if err != nil {
 		return 0, fmt.Errorf("save feed: %w", err)
 	}
@@ -244,7 +243,7 @@ func (s *FeedStore) RecentFirstPage(ctx context.Context, v access.Viewer, bucket
 	} else {
 		snap = fmt.Sprintf(`s.id = (SELECT id FROM feed_snapshots WHERE user_id = %s
 			AND created_at > now() - %s::interval ORDER BY created_at DESC LIMIT 1)`,
-			q.arg(v.UserID), q.arg(strconv.Itoa(int(within.Milliseconds()))+" milliseconds"))
+			q.arg(v.UserID), q.arg(interval(within)))
 	}
 	items, id, err = s.page(ctx, q, snap, v, 0, limit)
 	return id, items, err == nil && len(items) > 0, err

@@ -92,6 +92,13 @@ func (s *HabitStore) Record(ctx context.Context, v access.Viewer, contentID int6
 	})
 }
 
+// countedInteractions is the interaction log with whether each interaction counted: a view
+// within habits.ViewWindow of the same person's previous view of the item does not.
+var countedInteractions = fmt.Sprintf(`(SELECT x.*, (x.kind <> 'view' OR x.previous_view IS NULL
+		OR x.created_at - x.previous_view >= interval '%d seconds') AS counted
+	FROM (SELECT i.*, lag(i.created_at) OVER (PARTITION BY i.user_id, i.content_id, i.kind = 'view' ORDER BY i.created_at, i.id) AS previous_view
+		FROM interactions i) x)`, int(habits.ViewWindow.Seconds()))
+
 // RebuildHabits derives states, counters and affinities from the whole interaction log. It is
 // for bulk loads (the demo seed), which write the log directly; live interactions go through
 // Record. ex is a transaction or a database.
@@ -107,7 +114,7 @@ func RebuildHabits(ctx context.Context, ex sqlx.ExecerContext) error {
 			CASE WHEN hidden > coalesce(unhidden, '-infinity') THEN hidden END,
 			updated_at
 		FROM (SELECT user_id, content_id,
-			count(*) FILTER (WHERE kind = 'view') AS views,
+			count(*) FILTER (WHERE kind = 'view' AND counted) AS views,
 			coalesce(sum(dwell_ms) FILTER (WHERE kind = 'view'), 0) AS dwell_ms,
 			max(created_at) FILTER (WHERE kind = 'view') AS viewed_at,
 			max(created_at) FILTER (WHERE kind = 'like') AS liked,
@@ -117,7 +124,7 @@ func RebuildHabits(ctx context.Context, ex sqlx.ExecerContext) error {
 			max(created_at) FILTER (WHERE kind = 'hide') AS hidden,
 			max(created_at) FILTER (WHERE kind = 'unhide') AS unhidden,
 			max(created_at) AS updated_at
-			FROM interactions GROUP BY user_id, content_id) s`,
+			FROM ` + countedInteractions + ` i GROUP BY user_id, content_id) s`,
 		`UPDATE contents c SET view_count = s.views, like_count = s.likes, bookmark_count = s.bookmarks
 		FROM (SELECT content_id, sum(views) AS views, count(liked_at) AS likes, count(bookmarked_at) AS bookmarks
 			FROM content_states GROUP BY content_id) s
@@ -137,12 +144,12 @@ func RebuildHabits(ctx context.Context, ex sqlx.ExecerContext) error {
 	for _, stmt := range []string{
 		`INSERT INTO topic_affinities (user_id, topic_id, score, updated_at)
 		SELECT i.user_id, ct.topic_id, sum(` + signal + `), now()
-		FROM interactions i JOIN content_topics ct ON ct.content_id = i.content_id
-		JOIN contents c ON c.id = i.content_id WHERE c.author_id <> i.user_id
+		FROM ` + countedInteractions + ` i JOIN content_topics ct ON ct.content_id = i.content_id
+		JOIN contents c ON c.id = i.content_id WHERE c.author_id <> i.user_id AND i.counted
 		GROUP BY i.user_id, ct.topic_id`,
 		`INSERT INTO author_affinities (user_id, author_id, score, updated_at)
 		SELECT i.user_id, c.author_id, sum(` + signal + `), now()
-		FROM interactions i JOIN contents c ON c.id = i.content_id WHERE c.author_id <> i.user_id
+		FROM ` + countedInteractions + ` i JOIN contents c ON c.id = i.content_id WHERE c.author_id <> i.user_id AND i.counted
 		GROUP BY i.user_id, c.author_id`,
 	} {
 		if _, err := ex.ExecContext(ctx, stmt); err != nil {

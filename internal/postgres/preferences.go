@@ -40,6 +40,16 @@ func (s *UserStore) UpdatePreferences(ctx context.Context, userID int64, p user.
 				return fkField(err, "topics", "a topic does not exist")
 			}
 		}
+		if len(p.TopicWeights) > 0 {
+			var n int
+			if err := tx.GetContext(ctx, &n, `SELECT count(*) FROM topic_preferences WHERE user_id = $1`, userID); err != nil {
+				return err
+			}
+			if n > user.MaxListed {
+				return apperr.FieldErrors{{Field: "topics", Code: apperr.FieldTooLong,
+					Message: fmt.Sprintf("at most %d topics can carry a weight; set others to 0 first", user.MaxListed)}}
+			}
+		}
 		if p.MutedTopicIDs != nil {
 			if err := replaceSet(ctx, tx, "muted_topics", "topic_id", userID, p.MutedTopicIDs); err != nil {
 				return fkField(err, "mutedTopicIds", "a topic does not exist")
@@ -85,14 +95,28 @@ func fkField(err error, field, message string) error {
 	return err
 }
 
-// Follow makes follower follow author; following twice is the same as once.
+// Follow makes follower follow author; following twice is the same as once. A user who
+// follows user.MaxFollows authors already is refused.
 func (s *UserStore) Follow(ctx context.Context, follower, author int64) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO follows (follower_id, author_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, follower, author)
+	var result struct {
+		Inserted  bool `db:"inserted"`
+		Following bool `db:"following"`
+	}
+	err := s.db.GetContext(ctx, &result, `WITH ins AS (
+			INSERT INTO follows (follower_id, author_id)
+			SELECT $1, $2 WHERE (SELECT count(*) FROM follows WHERE follower_id = $1) < $3
+			ON CONFLICT DO NOTHING RETURNING 1)
+		SELECT EXISTS (SELECT 1 FROM ins) AS inserted,
+			EXISTS (SELECT 1 FROM follows WHERE follower_id = $1 AND author_id = $2) AS following`, follower, author, user.MaxFollows)
 	if err = fkField(err, "userId", "no user has this ID"); err != nil {
 		if _, ok := apperr.AsFieldErrors(err); ok {
 			return err
 		}
 		return fmt.Errorf("follow: %w", err)
+	}
+	if !result.Inserted && !result.Following {
+		return apperr.FieldErrors{{Field: "userId", Code: apperr.FieldInvalid,
+			Message: fmt.Sprintf("you follow %d authors already; unfollow some first", user.MaxFollows)}}
 	}
 	return nil
 }

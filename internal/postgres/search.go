@@ -73,7 +73,9 @@ type SearchPage struct {
 
 // searchQuery ORs the web search query parsed in every language an item may be written in,
 // and without stemming; duplicates are dropped so each lexeme is ranked once. It is NULL when
-// no configuration finds a word (only punctuation, say), which matches nothing. Computed in a
+// no configuration finds a word (only punctuation, say), which matches nothing; its indexable
+// part (querytree) drops negated words, and a query with no word left to look for (only
+// negations) matches nothing either. Computed in a
 // CTE, it is opaque to the planner, which therefore always reads matches through the GIN index
 // rather than walking recent items and testing each one, a walk that reads the whole table
 // when the words are rare.
@@ -106,18 +108,19 @@ func (s *ContentStore) Search(ctx context.Context, sq SearchQuery) (SearchPage, 
 	tsq := fmt.Sprintf(searchQuery, q.arg(sq.Text))
 	visibleTo(q, v)
 	// A members-only body is closed to non-members: such items match and rank on their title
-	// and summary only, so a search never tells what the body says. The check runs on the
-	// newest matches only, so finding the matches reads no document.
-	doc, gate := "c.search", ""
+	// and summary only, negated words included, so a search never tells what the body says.
+	// Matches are found through the index with the query's positive words; the whole query is
+	// then tested on what the viewer may read of each item.
+	doc := "c.search"
 	if !v.IsMember() {
 		closed := "c.visibility = 'members'"
 		if !v.Anonymous() {
 			closed += " AND c.author_id <> " + q.arg(v.UserID)
 		}
 		doc = fmt.Sprintf("CASE WHEN %s THEN ts_filter(c.search, '{a,b}') ELSE c.search END", closed)
-		gate = fmt.Sprintf("WHERE NOT (%s) OR ts_filter(c.search, '{a,b}') @@ t.tsq", closed)
 	}
-	q.and("c.search @@ t.tsq")
+	q.and("c.search @@ t.indexable")
+	q.and(doc + " @@ t.tsq")
 
 	ranked := "SELECT h.id, h.text_rank AS rank FROM hits h"
 	signals := ""
@@ -146,20 +149,21 @@ topic_signal AS MATERIALIZED (
 	if after != nil {
 		page = fmt.Sprintf("WHERE (r.rank, r.id) < (%s::float8, %s::bigint)", q.arg(after.rank), q.arg(after.id))
 	}
-	stmt := fmt.Sprintf(`WITH t AS (SELECT %[1]s AS tsq),
+	stmt := fmt.Sprintf(`WITH t AS (SELECT tsq, CASE WHEN querytree(tsq) IN ('', 'T') THEN NULL ELSE querytree(tsq)::tsquery END AS indexable
+	FROM (SELECT %[1]s AS tsq) w),
 newest AS (
 	SELECT c.id FROM contents c CROSS JOIN t WHERE %[2]s
 	ORDER BY c.sorted_at DESC, c.id DESC LIMIT %[3]d),
 hits AS (
 	SELECT c.id, c.author_id, ts_rank_cd(%[4]s, t.tsq, 1|32)::float8 AS text_rank
-	FROM newest n JOIN contents c ON c.id = n.id CROSS JOIN t %[11]s
+	FROM newest n JOIN contents c ON c.id = n.id CROSS JOIN t
 	ORDER BY text_rank DESC, c.id DESC LIMIT %[5]d)%[6]s,
 ranked AS (%[7]s)
 SELECT %[8]s, r.rank FROM ranked r JOIN contents c ON c.id = r.id
 %[9]s
 ORDER BY r.rank DESC, r.id DESC LIMIT %[10]d`,
 		tsq, q.whereClause(), SearchScanned, doc, SearchMaxResults, signals, ranked,
-		columns(sq.WithBody), page, sq.Page.Limit+1, gate)
+		columns(sq.WithBody), page, sq.Page.Limit+1)
 
 	var rows []struct {
 		content.Content

@@ -9,8 +9,12 @@ import (
 	"github.com/tailorhq/tailor/internal/apperr"
 )
 
-// MaxListed bounds each list a preferences patch may carry.
+// MaxListed bounds each list of a user's preferences: the topics they weigh, their languages,
+// kinds, muted topics and muted authors.
 const MaxListed = 100
+
+// MaxFollows is how many authors one user may follow.
+const MaxFollows = 1000
 
 var languageCode = regexp.MustCompile(`^[a-z]{2}$`)
 
