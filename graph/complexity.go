@@ -55,7 +55,9 @@ func complexity(pages relay.Limits) ComplexityRoot {
 	c.Query.Contents = func(child int, _ *model.ContentFilter, _ *model.ContentOrder, first *int, _ *string, last *int, _ *string) int {
 		return connection(child, first, last)
 	}
-	c.Query.Topics = func(child int, first *int, _ *string, last *int, _ *string) int { return connection(child, first, last) }
+	c.Query.Topics = func(child int, first *int, _ *string, last *int, _ *string) int {
+		return connection(child, first, last)
+	}
 	c.Query.Nodes = func(child int, ids []string) int { return list(1, clamp(len(ids), 1, maxNodes), child) }
 	c.Query.Feed = func(child int, first *int, _ *string) int { return list(costFeed, page(first, nil), child) }
 	c.Query.Search = func(child int, _ string, first *int, _ *string) int { return list(costSearch, page(first, nil), child) }

@@ -72,9 +72,9 @@ func newOperationGuard(l OperationLimits, cacheSize int) operationGuard {
 	return operationGuard{limits: l, seen: lru.New[*documentCheck](cacheSize)}
 }
 
-func (operationGuard) ExtensionName() string                          { return "OperationLimits" }
-func (operationGuard) Validate(graphql.ExecutableSchema) error        { return nil }
-func (g operationGuard) check(query string) *documentCheck            { return checkDocument(query, g.limits) }
+func (operationGuard) ExtensionName() string                   { return "OperationLimits" }
+func (operationGuard) Validate(graphql.ExecutableSchema) error { return nil }
+func (g operationGuard) check(query string) *documentCheck     { return checkDocument(query, g.limits) }
 func (g operationGuard) remember(ctx context.Context, q string) *documentCheck {
 	if c, ok := g.seen.Get(ctx, q); ok {
 		return c
