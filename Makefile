@@ -27,11 +27,12 @@ lint:
 	@test -z "$$(gofmt -l .)" || { echo "gofmt would change:"; gofmt -l .; exit 1; }
 	$(GO) vet ./...
 
-## test: the whole suite (needs PostgreSQL; see TAILOR_TEST_DATABASE_URL in the README)
+## test: the whole suite (needs PostgreSQL, and Node.js for the GraphQL-over-HTTP audit; see the README)
 test: lint check-generated
 	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzGraphQLRequest$$' -fuzztime 15s ./graph
 
-.PHONY: bench bench-smoke
+.PHONY: bench bench-smoke probes
 
 ## bench: the HTTP benchmark at the standard scale (seeds tailor_bench the first time); results go to bench/results/
 bench:
@@ -41,3 +42,7 @@ bench:
 bench-smoke:
 	@dir=$$(mktemp -d) && trap 'rm -rf "$$dir"' EXIT && \
 		$(GO) run ./bench -scale tiny -duration 1s -warmup 200ms -out "$$dir"
+
+## probes: send the hostile requests of the hardening issue to a real tailor serve at the standard scale and report what each costs it (bench/results/<date>-probes.md)
+probes:
+	$(GO) run ./bench -probes

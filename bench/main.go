@@ -68,6 +68,7 @@ type options struct {
 	profile     bool
 	reseed      bool
 	strict      bool
+	probes      bool
 
 	// The floor's own mode.
 	serveFloor  bool
@@ -103,6 +104,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.profile, "profile", false, "save the gateway's CPU and allocation profiles of each highest-concurrency step next to the results")
 	fs.BoolVar(&o.reseed, "reseed", false, "drop and rebuild the bench database even when it matches")
 	fs.BoolVar(&o.strict, "strict", false, "exit with an error when a target is missed")
+	fs.BoolVar(&o.probes, "probes", false, "instead of the workloads, send the hardening probes (hostile requests) and report what each costs the gateway")
 	fs.BoolVar(&o.serveFloor, "serve-floor", false, "run the floor service instead of the benchmark (the harness starts it)")
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:0", "with -serve-floor: address to listen on")
 	fs.StringVar(&o.databaseURL, "database-url", "", "with -serve-floor: the bench database URL")
@@ -135,6 +137,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return errors.New("-serve-floor needs -database-url")
 		}
 		return serveFloor(ctx, o.addr, o.databaseURL)
+	}
+	if o.probes {
+		return runProbes(ctx, o, args, stdout, stderr)
 	}
 	return benchmark(ctx, o, args, stdout, stderr)
 }
@@ -454,13 +459,32 @@ var gatewayDefaults = []string{
 // startServers starts the gateway (the real tailor binary) and the floor (this binary with
 // -serve-floor) on free loopback ports over the bench database.
 func startServers(gatewayBin, self, dbURL, tmp string, serverEnv []string) (gw, fl *loadTarget, err error) {
+	gw, err = startGateway(gatewayBin, dbURL, tmp, serverEnv)
+	if err != nil {
+		return gw, nil, err
+	}
+	floorAddr, err := freeAddr()
+	if err != nil {
+		return gw, nil, err
+	}
+	p, err := startProcess("floor", self, []string{"-serve-floor", "-addr", floorAddr, "-database-url", dbURL},
+		childEnv("GOMAXPROCS="+strconv.Itoa(serverGOMAXPROCS)), filepath.Join(tmp, "floor.log"), floorAddr)
+	if err != nil {
+		return gw, nil, err
+	}
+	return gw, &loadTarget{Name: "floor", Proc: p}, nil
+}
+
+// startGateway starts the real tailor binary on a free loopback port over the bench database,
+// with its admin address on another.
+func startGateway(gatewayBin, dbURL, tmp string, serverEnv []string) (*loadTarget, error) {
 	addr, err := freeAddr()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	adminAddr, err := freeAddr()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	env := childEnv(append(append([]string{
 		"DATABASE_URL=" + dbURL,
@@ -473,18 +497,7 @@ func startServers(gatewayBin, self, dbURL, tmp string, serverEnv []string) (gw, 
 	}, gatewayDefaults...), serverEnv...)...)
 	p, err := startProcess("gateway", gatewayBin, []string{"serve"}, env, filepath.Join(tmp, "gateway.log"), addr)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	gw = &loadTarget{Name: "gateway", Proc: p, AdminURL: "http://" + adminAddr}
-
-	floorAddr, err := freeAddr()
-	if err != nil {
-		return gw, nil, err
-	}
-	p, err = startProcess("floor", self, []string{"-serve-floor", "-addr", floorAddr, "-database-url", dbURL},
-		childEnv("GOMAXPROCS="+strconv.Itoa(serverGOMAXPROCS)), filepath.Join(tmp, "floor.log"), floorAddr)
-	if err != nil {
-		return gw, nil, err
-	}
-	return gw, &loadTarget{Name: "floor", Proc: p}, nil
+	return &loadTarget{Name: "gateway", Proc: p, AdminURL: "http://" + adminAddr}, nil
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/tailorhq/tailor/graph/model"
+	"github.com/tailorhq/tailor/internal/auth"
 	"github.com/tailorhq/tailor/internal/content"
 	"github.com/tailorhq/tailor/internal/feed"
 	"github.com/tailorhq/tailor/internal/relay"
@@ -30,8 +31,6 @@ const (
 	costSignIn = 100
 	// costWrite is a mutation's transaction.
 	costWrite = 10
-	// maxAPIKeysListed is how many keys User.apiKeys lists.
-	maxAPIKeysListed = 100
 )
 
 // complexity scores an operation before it runs, so nesting large lists is refused before any
@@ -66,7 +65,7 @@ func complexity(pages relay.Limits) ComplexityRoot {
 	}
 	c.User.Bookmarks = func(child int, first *int, _ *string) int { return connection(child, first, nil) }
 	c.User.History = func(child int, first *int, _ *string) int { return connection(child, first, nil) }
-	c.User.APIKeys = func(child int) int { return list(1, maxAPIKeysListed, child) }
+	c.User.APIKeys = func(child int) int { return list(1, auth.MaxListedKeys, child) }
 	c.Topic.Contents = func(child int, first *int, _ *string, last *int, _ *string, _ *model.ContentOrder) int {
 		return connection(child, first, last)
 	}

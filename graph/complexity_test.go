@@ -9,6 +9,7 @@ import (
 	gqlcomplexity "github.com/99designs/gqlgen/complexity"
 	"github.com/vektah/gqlparser/v2"
 
+	"github.com/tailorhq/tailor/internal/auth"
 	"github.com/tailorhq/tailor/internal/relay"
 )
 
@@ -43,7 +44,7 @@ func TestListCosts(t *testing.T) {
 		{"user contents", `{ user(handle: "x") { contents(first: 5) { edges { node { id } } } } }`, 1 + 1 + 5*3},
 		{"bookmarks", `{ viewer { bookmarks(first: 10) { edges { node { id } } } } }`, 1 + 1 + 10*3},
 		{"history", `{ viewer { history { edges { node { id } } } } }`, 1 + 1 + 20*3},
-		{"apiKeys", `{ viewer { apiKeys { name } } }`, 1 + 1 + maxAPIKeysListed*1},
+		{"apiKeys", `{ viewer { apiKeys { name } } }`, 1 + 1 + auth.MaxListedKeys*1},
 		{"nodes", `{ nodes(ids: ["a", "b", "c"]) { id } }`, 1 + 3*1},
 		{"feed", `{ feed(first: 10) { edges { node { id } } } }`, costFeed + 10*3},
 		{"feed reasons", `{ feed(first: 1) { edges { reasons { kind } } } }`, costFeed + 1*(1+(1+10*1))},

@@ -1528,7 +1528,7 @@ type ApiKey implements Node {
 }
 
 extend type User {
-  "The user's API keys, newest first. Only the user themselves can list them."
+  "The user's API keys, newest first (at most 100). Only the user themselves, signed in with an access token, can list them; API keys cannot."
   apiKeys: [ApiKey!] @private(scope: USERS_READ)
 }
 
@@ -1639,15 +1639,25 @@ type ChangeRolePayload {
 }
 
 extend type Mutation {
-  "Creates a reader account and signs it in."
+  """
+  Creates a reader account and signs it in. It must be the only field of its mutation. One
+  client address may create 10 accounts an hour; beyond that each further attempt waits longer
+  (RATE_LIMITED with ` + "`" + `extensions.retryAfter` + "`" + `).
+  """
   signUp("The new account." input: SignUpInput!): SignUpPayload!
-  "Signs in with a handle or email and a password."
+  """
+  Signs in with a handle or an email and a password. It must be the only field of its mutation.
+  After 5 failures on an account (or 20 from one client address), each further attempt waits
+  twice as long as the one before, up to 15 minutes: RATE_LIMITED with ` + "`" + `extensions.retryAfter` + "`" + `
+  (seconds), even for the right password. The request keeps its own viewer; the payload's
+  ` + "`" + `viewer` + "`" + ` is read as the account that signed in.
+  """
   logIn("The credentials." input: LogInInput!): LogInPayload!
   "Revokes the access token the request was sent with (or all of the account's tokens)."
   logOut("What to revoke." input: LogOutInput!): LogOutPayload! @auth
   "Creates an API key; its secret is in the payload, once. Needs an access token, not a key."
   createApiKey("The key to create." input: CreateApiKeyInput!): CreateApiKeyPayload! @auth
-  "Revokes one of your API keys (admins: anyone's)."
+  "Revokes one of your API keys (admins: anyone's). Needs an access token, not a key."
   revokeApiKey("The key to revoke." input: RevokeApiKeyInput!): RevokeApiKeyPayload! @auth
   "Changes a user's role. Admins only."
   changeRole("The user and role." input: ChangeRoleInput!): ChangeRolePayload! @auth(requires: ADMIN)
@@ -1916,7 +1926,7 @@ extend type Mutation {
 `, BuiltIn: false},
 	{Name: "../schema/personalization.graphqls", Input: `"What a user can do with a content item."
 enum InteractionKind {
-  "Opened the item (send ` + "`" + `dwellMs` + "`" + ` for how long it was read, watched or listened to)."
+  "Opened the item (send ` + "`" + `dwellMs` + "`" + ` for how long it was read, watched or listened to). Another view of the same item within 30 minutes adds its dwell time but counts as the same view."
   VIEW
   "Liked the item. Repeated likes count once."
   LIKE
@@ -1973,7 +1983,7 @@ input NotificationSettingsInput {
 
 "Changes to the viewer's preferences. Omitted fields stay as they are; a given list replaces the old one."
 input UpdatePreferencesInput {
-  "Topic weights to set (others keep theirs). A weight of 0 removes the topic's preference."
+  "Topic weights to set (others keep theirs). A weight of 0 removes the topic's preference. At most 100 topics carry a weight."
   topics: [TopicWeightInput!]
   "The languages the viewer reads (ISO 639-1 codes); empty means any."
   languages: [String!]
@@ -2130,7 +2140,8 @@ extend type Query {
   the authors you follow or often read raise a result by at most 40%. Members-only items match
   on their title and summary unless you may read their body. For very common words only the
   10,000 most recent matching items are ranked, and one search returns at most its 2,000 best
-  results. A query without any word (only punctuation) returns nothing.
+  results. A query with no word to look for (only punctuation, or only negated words) returns
+  nothing.
   """
   search(
     "Words to look for, 1 to 200 characters; quotes, ` + "`" + `or` + "`" + ` and ` + "`" + `-word` + "`" + ` work as on web search engines."
@@ -2145,7 +2156,7 @@ extend type Query {
 extend type Mutation {
   "Changes the viewer's preferences. Partial: only given fields change."
   updatePreferences("The changes." input: UpdatePreferencesInput!): UpdatePreferencesPayload! @auth @scope(requires: PREFERENCES_WRITE)
-  "Follows an author."
+  "Follows an author (one may follow at most 1,000)."
   followUser("The author." input: FollowUserInput!): FollowUserPayload! @auth @scope(requires: PREFERENCES_WRITE)
   "Stops following an author."
   unfollowUser("The author." input: FollowUserInput!): FollowUserPayload! @auth @scope(requires: PREFERENCES_WRITE)
@@ -2379,17 +2390,17 @@ type NotificationSettings {
 
 "What a user has said they want to see and hear about. It tailors their feed and notifications."
 type Preferences {
-  "Topics the user likes or dislikes, strongest liking first."
+  "Topics the user likes or dislikes, strongest liking first (at most 100)."
   topics: [TopicPreference!]!
   "Languages the user reads, as ISO 639-1 codes (` + "`" + `en` + "`" + `, ` + "`" + `fr` + "`" + `); empty means any."
   languages: [String!]!
   "Kinds of content the user prefers; empty means any."
   kinds: [ContentKind!]!
-  "Authors the user follows."
+  "Authors the user follows (at most 1,000)."
   followedAuthors: [User!]!
-  "Topics whose content the user never wants to see."
+  "Topics whose content the user never wants to see (at most 100)."
   mutedTopics: [Topic!]!
-  "Authors whose content the user never wants to see."
+  "Authors whose content the user never wants to see (at most 100)."
   mutedAuthors: [User!]!
   "How the user wants to be notified."
   notifications: NotificationSettings!

@@ -338,7 +338,7 @@ type UpdateContentPayload struct {
 
 // Changes to the viewer's preferences. Omitted fields stay as they are; a given list replaces the old one.
 type UpdatePreferencesInput struct {
-	// Topic weights to set (others keep theirs). A weight of 0 removes the topic's preference.
+	// Topic weights to set (others keep theirs). A weight of 0 removes the topic's preference. At most 100 topics carry a weight.
 	Topics []*TopicWeightInput `json:"topics,omitempty"`
 	// The languages the viewer reads (ISO 639-1 codes); empty means any.
 	Languages []string `json:"languages,omitempty"`

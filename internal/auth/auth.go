@@ -251,6 +251,9 @@ func (s *Service) authenticateKey(ctx context.Context, secret string) (access.Vi
 	return access.Viewer{UserID: k.UserID, Role: k.OwnerRole, KeyID: k.ID, KeyScopes: k.Scopes}, nil
 }
 
+// MaxListedKeys is how many of a user's keys, newest first, are listed.
+const MaxListedKeys = 100
+
 // MayManageKeys reports whether v may list, create and revoke API keys: people signed in with
 // an access token may; API keys, whatever their scopes, may not.
 func MayManageKeys(v access.Viewer) bool { return !v.Anonymous() && !v.ViaAPIKey() }

@@ -198,11 +198,13 @@ func (s *AccountStore) RevokeAPIKey(ctx context.Context, keyID, ownerID int64) (
 	return row.key(), nil
 }
 
-// APIKeysByUserIDs lists each user's keys, newest first, in the order of userIDs.
+// APIKeysByUserIDs lists each user's newest auth.MaxListedKeys keys, newest first, in the order
+// of userIDs.
 func (s *AccountStore) APIKeysByUserIDs(ctx context.Context, userIDs []int64) ([][]*auth.APIKey, error) {
 	var rows []apiKeyRow
-	if err := s.db.SelectContext(ctx, &rows, `SELECT `+apiKeyColumns+` FROM api_keys k
-		WHERE k.user_id = ANY($1) ORDER BY k.created_at DESC, k.id DESC`, pq.Array(userIDs)); err != nil {
+	if err := s.db.SelectContext(ctx, &rows, `SELECT x.* FROM unnest($1::bigint[]) AS u(id) CROSS JOIN LATERAL (
+		SELECT `+apiKeyColumns+` FROM api_keys k WHERE k.user_id = u.id
+		ORDER BY k.created_at DESC, k.id DESC LIMIT $2) x`, pq.Array(distinct(userIDs)), auth.MaxListedKeys); err != nil {
 		return nil, fmt.Errorf("api keys by user: %w", err)
 	}
 	byUser := map[int64][]*auth.APIKey{}
