@@ -80,6 +80,10 @@ func probes() []probe {
 		{name: "viewer { id } 6,000 times under one response name", query: "{ " + strings.Repeat("viewer { id } ", 6000) + "}", want: "QUERY_TOO_COMPLEX"},
 		{name: "__typename 10,000 times", query: "{ " + strings.Repeat("__typename ", 10000) + "}", want: "QUERY_TOO_COMPLEX"},
 		{name: "viewer { id } 6,000 times under different aliases", query: "{ " + aliased(6000, "viewer { id }") + "}", want: "QUERY_TOO_COMPLEX"},
+		{name: "a 1 MB document of 95,000 fields", query: "{ " + strings.Repeat("__typename ", 95000) + "}", want: "QUERY_TOO_COMPLEX"},
+		{name: "a field with 1,200 directives", query: "{ __typename " + strings.Repeat("@include(if: true) ", 1200) + "}", want: "QUERY_TOO_COMPLEX"},
+		{name: "the whole schema introspected 20 times under aliases", query: "{ " + aliased(20, "__schema { types { name fields { name args { name } type { name } } } }") + "}", want: "QUERY_TOO_COMPLEX"},
+		{name: "introspection nested past the introspection depth", query: `{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }`, want: "BAD_USER_INPUT"},
 		{name: "contents(first: 50) with three levels of related(first: 20)", query: `{ contents(first: 50) { edges { node { related(first: 20) { related(first: 20) { related(first: 20) { id } } } } } } }`, want: "QUERY_TOO_COMPLEX"},
 		{name: "40 aliased logIn calls with different passwords", query: "mutation { " + logIns.String() + "}", want: "QUERY_TOO_COMPLEX"},
 		{name: "logIn twice beside changeRole, as the admin", as: "admin", query: `mutation { a: logIn(input: {login: "admin", password: "wrong"}) { accessToken }

@@ -155,6 +155,8 @@ func TestRefusedBeforeAnythingRuns(t *testing.T) {
 		{"6,000 fields under one response name", "", "{ " + strings.Repeat("viewer { id } ", 6000) + "}", "QUERY_TOO_COMPLEX", "tokens"},
 		{"__typename 10,000 times", "", "{ " + strings.Repeat("__typename ", 10000) + "}", "QUERY_TOO_COMPLEX", "tokens"},
 		{"60 fields under one response name", readerToken, "{ viewer { " + strings.Repeat("id ", 60) + "} }", "QUERY_TOO_COMPLEX", "sameName"},
+		{"a 1 MB document", "", "{ " + strings.Repeat("__typename ", 95000) + "}", "QUERY_TOO_COMPLEX", "tokens"},
+		{"the whole schema twenty times", "", "{ " + aliases(20, "__schema { types { name fields { name } } }") + "}", "QUERY_TOO_COMPLEX", "introspection"},
 		{"three levels of related under 50 items", "", `{ contents(first: 50) { edges { node { related(first: 20) { related(first: 20) { related(first: 20) { id } } } } } } }`,
 			"QUERY_TOO_COMPLEX", "complexity"},
 		{"40 aliased log-ins", "", "mutation { " + aliases(40, `logIn(input: {login: "carol", password: "guess"}) { accessToken }`) + "}", "QUERY_TOO_COMPLEX", "aliases"},

@@ -22,7 +22,7 @@ const (
 	// costFeed is ranking a feed: candidate walks, scoring and saving a snapshot.
 	costFeed = 50
 	// costSearch is a full-text search over the catalogue.
-	costSearch = 50
+	costSearch = 200
 	// costCount is counting a whole list (totalCount).
 	costCount = 20
 	// costRelated is scoring one item's related items.

@@ -126,6 +126,9 @@ func checkDocument(query string, l OperationLimits) *documentCheck {
 		{"depth", l.Depth, shape.depth},
 		{"aliases", l.Aliases, shape.aliases},
 		{"rootFields", l.RootFields, shape.rootFields},
+		// One introspection of the whole schema is all a client needs; each costs as much as
+		// a large page of content, which the cost model does not see.
+		{"introspection", 1, shape.schemas},
 	} {
 		if x.value > x.limit {
 			return &documentCheck{refusal: tooComplex(x.name, x.limit, x.value)}
@@ -164,13 +167,14 @@ func countTokens(query string) int {
 }
 
 var limitNames = map[string]string{
-	"tokens":     "tokens",
-	"depth":      "depth",
-	"fields":     "fields (with fragments expanded)",
-	"aliases":    "aliases",
-	"rootFields": "root fields in one operation",
-	"sameName":   "fields sharing one response name",
-	"complexity": "complexity",
+	"tokens":        "tokens",
+	"depth":         "depth",
+	"fields":        "fields (with fragments expanded)",
+	"aliases":       "aliases",
+	"rootFields":    "root fields in one operation",
+	"sameName":      "fields sharing one response name",
+	"introspection": "__schema fields in one document",
+	"complexity":    "complexity",
 }
 
 // tooComplex refuses a document that exceeds limit; extensions carry the limit's name, its
@@ -191,6 +195,8 @@ func requestError(code apperr.Code, format string, args ...any) *gqlerror.Error 
 // shape is what the limits measure of a selection set, fragments expanded.
 type shape struct {
 	fields, aliases, depth, rootFields int
+	// schemas counts __schema fields: each answers the whole schema.
+	schemas int
 }
 
 // measurer measures a document, remembering each fragment's shape so a fragment spread many
@@ -216,6 +222,7 @@ func (m *measurer) document() shape {
 		total.aliases = satAdd(total.aliases, s.aliases)
 		total.depth = max(total.depth, s.depth)
 		total.rootFields = max(total.rootFields, s.rootFields)
+		total.schemas = satAdd(total.schemas, s.schemas)
 	}
 	for _, op := range m.doc.Operations {
 		add(m.set(op.SelectionSet))
@@ -238,7 +245,10 @@ func (m *measurer) set(sel ast.SelectionSet) shape {
 		switch x := x.(type) {
 		case *ast.Field:
 			sub := m.set(x.SelectionSet)
-			child = shape{fields: satAdd(sub.fields, 1), aliases: sub.aliases, depth: sub.depth + 1, rootFields: 1}
+			child = shape{fields: satAdd(sub.fields, 1), aliases: sub.aliases, depth: sub.depth + 1, rootFields: 1, schemas: sub.schemas}
+			if x.Name == "__schema" {
+				child.schemas = satAdd(child.schemas, 1)
+			}
 			if x.Alias != "" && x.Alias != x.Name {
 				child.aliases = satAdd(child.aliases, 1)
 			}
@@ -250,6 +260,7 @@ func (m *measurer) set(sel ast.SelectionSet) shape {
 		s.fields = satAdd(s.fields, child.fields)
 		s.aliases = satAdd(s.aliases, child.aliases)
 		s.rootFields = satAdd(s.rootFields, child.rootFields)
+		s.schemas = satAdd(s.schemas, child.schemas)
 		s.depth = max(s.depth, child.depth)
 	}
 	return s

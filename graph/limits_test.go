@@ -59,6 +59,7 @@ func TestCheckDocument(t *testing.T) {
 		{"30 aliases", aliased(30), "", 0, false},
 		{"21 root fields", "{ topics { totalCount } " + strings.Repeat("viewer { id } ", 20) + "}", "rootFields", 21, false},
 		{"depth 16", deep(3), "depth", 16, false},
+		{"two introspections", `{ a: __schema { queryType { name } } b: __schema { queryType { name } } }`, "introspection", 2, false},
 		{"a NUL in a literal", `{ content(slug: "a\u0000b") { id } }`, "", 0, false},
 		{"logIn with another field", `mutation { logIn(input: {login: "a", password: "b"}) { accessToken } changeRole(input: {userId: "x", role: ADMIN}) { user { id } } }`, "", 0, true},
 		{"two logIns", `mutation { a: logIn(input: {login: "a", password: "b"}) { accessToken } b: logIn(input: {login: "a", password: "c"}) { accessToken } }`, "", 0, true},
