@@ -10,6 +10,7 @@ import (
 
 	"github.com/tailorhq/tailor/graph/model"
 	"github.com/tailorhq/tailor/internal/access"
+	"github.com/tailorhq/tailor/internal/apperr"
 	"github.com/tailorhq/tailor/internal/auth"
 	"github.com/tailorhq/tailor/internal/loaders"
 	"github.com/tailorhq/tailor/internal/relay"
@@ -24,21 +25,20 @@ func (r *apiKeyResolver) ID(ctx context.Context, obj *auth.APIKey) (string, erro
 // SignUp is the resolver for the signUp field.
 func (r *mutationResolver) SignUp(ctx context.Context, input model.SignUpInput) (*model.SignUpPayload, error) {
 	g, err := r.Auth.SignUp(ctx, auth.SignUp{Email: input.Email, Handle: input.Handle, DisplayName: input.DisplayName, Password: input.Password})
-	if userErrs, err := userErrors(err); err != nil || userErrs != nil {
-		return &model.SignUpPayload{SignInPayload: model.SignInPayload{UserErrors: userErrs}}, err
-	}
-	return &model.SignUpPayload{SignInPayload: signInPayload(g)}, nil
+	p, err := signInPayload(g, err)
+	return &model.SignUpPayload{SignInPayload: p}, err
 }
 
 // LogIn is the resolver for the logIn field.
 func (r *mutationResolver) LogIn(ctx context.Context, input model.LogInInput) (*model.LogInPayload, error) {
 	g, err := r.Auth.LogIn(ctx, input.Login, input.Password, func(ctx context.Context, id int64) (*user.User, error) {
-		return loaders.For(ctx).UserByID.Load(ctx, id)()
+		return loaders.Get(ctx, loaders.For(ctx).UserByID, id)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &model.LogInPayload{SignInPayload: signInPayload(g)}, nil
+	p, err := signInPayload(g, nil)
+	return &model.LogInPayload{SignInPayload: p}, err
 }
 
 // LogOut is the resolver for the logOut field.
@@ -47,16 +47,17 @@ func (r *mutationResolver) LogOut(ctx context.Context, input model.LogOutInput) 
 	if err := r.Auth.LogOut(ctx, access.ViewerFrom(ctx), everywhere); err != nil {
 		return nil, err
 	}
-	return &model.LogOutPayload{Revoked: true, UserErrors: noUserErrors()}, nil
+	return &model.LogOutPayload{Revoked: true, UserErrors: []*apperr.FieldError{}}, nil
 }
 
 // CreateAPIKey is the resolver for the createApiKey field.
 func (r *mutationResolver) CreateAPIKey(ctx context.Context, input model.CreateAPIKeyInput) (*model.CreateAPIKeyPayload, error) {
 	k, secret, err := r.Auth.CreateAPIKey(ctx, access.ViewerFrom(ctx), input.Name, input.Scopes)
-	if userErrs, err := userErrors(err); err != nil || userErrs != nil {
+	userErrs, err := userErrors(err)
+	if k == nil {
 		return &model.CreateAPIKeyPayload{UserErrors: userErrs}, err
 	}
-	return &model.CreateAPIKeyPayload{APIKey: k, Secret: &secret, UserErrors: noUserErrors()}, nil
+	return &model.CreateAPIKeyPayload{APIKey: k, Secret: &secret, UserErrors: userErrs}, err
 }
 
 // RevokeAPIKey is the resolver for the revokeApiKey field.
@@ -66,10 +67,8 @@ func (r *mutationResolver) RevokeAPIKey(ctx context.Context, input model.RevokeA
 		return nil, err
 	}
 	k, err := r.Auth.RevokeAPIKey(ctx, access.ViewerFrom(ctx), id)
-	if userErrs, err := userErrors(err); err != nil || userErrs != nil {
-		return &model.RevokeAPIKeyPayload{UserErrors: userErrs}, err
-	}
-	return &model.RevokeAPIKeyPayload{APIKey: k, UserErrors: noUserErrors()}, nil
+	userErrs, err := userErrors(err)
+	return &model.RevokeAPIKeyPayload{APIKey: k, UserErrors: userErrs}, err
 }
 
 // ChangeRole is the resolver for the changeRole field.
@@ -79,10 +78,8 @@ func (r *mutationResolver) ChangeRole(ctx context.Context, input model.ChangeRol
 		return nil, err
 	}
 	u, err := r.Auth.ChangeRole(ctx, access.ViewerFrom(ctx), id, input.Role)
-	if userErrs, err := userErrors(err); err != nil || userErrs != nil {
-		return &model.ChangeRolePayload{UserErrors: userErrs}, err
-	}
-	return &model.ChangeRolePayload{User: u, UserErrors: noUserErrors()}, nil
+	userErrs, err := userErrors(err)
+	return &model.ChangeRolePayload{User: u, UserErrors: userErrs}, err
 }
 
 // APIKeys is the resolver for the apiKeys field.
@@ -90,7 +87,7 @@ func (r *userResolver) APIKeys(ctx context.Context, obj *user.User) ([]*auth.API
 	if !auth.MayManageKeys(viewerFor(ctx)) {
 		return nil, nil
 	}
-	return loaders.For(ctx).APIKeysByUserID.Load(ctx, obj.ID)()
+	return loaders.Get(ctx, loaders.For(ctx).APIKeysByUserID, obj.ID)
 }
 
 func (r *Resolver) ApiKey() ApiKeyResolver { return &apiKeyResolver{r} }

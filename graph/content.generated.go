@@ -13,6 +13,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/tailorhq/tailor/graph/model"
 	"github.com/tailorhq/tailor/internal/content"
+	"github.com/tailorhq/tailor/internal/habits"
 	"github.com/tailorhq/tailor/internal/relay"
 	"github.com/tailorhq/tailor/internal/user"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -27,7 +28,7 @@ type ContentResolver interface {
 
 	Author(ctx context.Context, obj *content.Content) (*user.User, error)
 	Topics(ctx context.Context, obj *content.Content) ([]*content.Topic, error)
-	ViewerState(ctx context.Context, obj *content.Content) (*model.ContentViewerState, error)
+	ViewerState(ctx context.Context, obj *content.Content) (*habits.ViewerState, error)
 	Stats(ctx context.Context, obj *content.Content) (*model.ContentStats, error)
 	Related(ctx context.Context, obj *content.Content, first *int) ([]*content.Content, error)
 }
@@ -414,11 +415,11 @@ func (ec *executionContext) _Content_viewerState(ctx context.Context, field grap
 			directive1 := func(ctx context.Context) (any, error) {
 				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋtailorhqᚋtailorᚋinternalᚋaccessᚐScope(ctx, "CONTENT_READ")
 				if err != nil {
-					var zeroVal *model.ContentViewerState
+					var zeroVal *habits.ViewerState
 					return zeroVal, err
 				}
 				if ec.Directives.ViewerOnly == nil {
-					var zeroVal *model.ContentViewerState
+					var zeroVal *habits.ViewerState
 					return zeroVal, errors.New("directive viewerOnly is not implemented")
 				}
 				return ec.Directives.ViewerOnly(ctx, obj, directive0, scope)
@@ -427,8 +428,8 @@ func (ec *executionContext) _Content_viewerState(ctx context.Context, field grap
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.ContentViewerState) graphql.Marshaler {
-			return ec.marshalOContentViewerState2ᚖgithubᚗcomᚋtailorhqᚋtailorᚋgraphᚋmodelᚐContentViewerState(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *habits.ViewerState) graphql.Marshaler {
+			return ec.marshalOContentViewerState2ᚖgithubᚗcomᚋtailorhqᚋtailorᚋinternalᚋhabitsᚐViewerState(ctx, selections, v)
 		},
 		true,
 		false,
@@ -665,7 +666,7 @@ func (ec *executionContext) fieldContext_ContentEdge_node(_ context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _ContentViewerState_viewed(ctx context.Context, field graphql.CollectedField, obj *model.ContentViewerState) (ret graphql.Marshaler) {
+func (ec *executionContext) _ContentViewerState_viewed(ctx context.Context, field graphql.CollectedField, obj *habits.ViewerState) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -688,7 +689,7 @@ func (ec *executionContext) fieldContext_ContentViewerState_viewed(_ context.Con
 	return graphql.NewScalarFieldContext("ContentViewerState", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _ContentViewerState_liked(ctx context.Context, field graphql.CollectedField, obj *model.ContentViewerState) (ret graphql.Marshaler) {
+func (ec *executionContext) _ContentViewerState_liked(ctx context.Context, field graphql.CollectedField, obj *habits.ViewerState) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -711,7 +712,7 @@ func (ec *executionContext) fieldContext_ContentViewerState_liked(_ context.Cont
 	return graphql.NewScalarFieldContext("ContentViewerState", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _ContentViewerState_bookmarked(ctx context.Context, field graphql.CollectedField, obj *model.ContentViewerState) (ret graphql.Marshaler) {
+func (ec *executionContext) _ContentViewerState_bookmarked(ctx context.Context, field graphql.CollectedField, obj *habits.ViewerState) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -734,7 +735,7 @@ func (ec *executionContext) fieldContext_ContentViewerState_bookmarked(_ context
 	return graphql.NewScalarFieldContext("ContentViewerState", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _ContentViewerState_hidden(ctx context.Context, field graphql.CollectedField, obj *model.ContentViewerState) (ret graphql.Marshaler) {
+func (ec *executionContext) _ContentViewerState_hidden(ctx context.Context, field graphql.CollectedField, obj *habits.ViewerState) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1103,7 +1104,7 @@ func (ec *executionContext) _ContentEdge(ctx context.Context, sel ast.SelectionS
 
 var contentViewerStateImplementors = []string{"ContentViewerState"}
 
-func (ec *executionContext) _ContentViewerState(ctx context.Context, sel ast.SelectionSet, obj *model.ContentViewerState) graphql.Marshaler {
+func (ec *executionContext) _ContentViewerState(ctx context.Context, sel ast.SelectionSet, obj *habits.ViewerState) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, contentViewerStateImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -1489,7 +1490,7 @@ func (ec *executionContext) marshalOContentStatus2ᚕgithubᚗcomᚋtailorhqᚋt
 	return ret
 }
 
-func (ec *executionContext) marshalOContentViewerState2ᚖgithubᚗcomᚋtailorhqᚋtailorᚋgraphᚋmodelᚐContentViewerState(ctx context.Context, sel ast.SelectionSet, v *model.ContentViewerState) graphql.Marshaler {
+func (ec *executionContext) marshalOContentViewerState2ᚖgithubᚗcomᚋtailorhqᚋtailorᚋinternalᚋhabitsᚐViewerState(ctx context.Context, sel ast.SelectionSet, v *habits.ViewerState) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

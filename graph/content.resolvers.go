@@ -10,11 +10,10 @@ import (
 	"fmt"
 
 	"github.com/tailorhq/tailor/graph/model"
-	"github.com/tailorhq/tailor/internal/access"
 	"github.com/tailorhq/tailor/internal/apperr"
 	"github.com/tailorhq/tailor/internal/content"
+	"github.com/tailorhq/tailor/internal/habits"
 	"github.com/tailorhq/tailor/internal/loaders"
-	"github.com/tailorhq/tailor/internal/postgres"
 	"github.com/tailorhq/tailor/internal/relay"
 	"github.com/tailorhq/tailor/internal/user"
 )
@@ -26,22 +25,12 @@ func (r *contentResolver) ID(ctx context.Context, obj *content.Content) (string,
 
 // Body is the resolver for the body field.
 func (r *contentResolver) Body(ctx context.Context, obj *content.Content) (*string, error) {
-	if !obj.BodyOpenTo(access.ViewerFrom(ctx)) {
-		return nil, nil
-	}
-	if obj.Body != nil {
-		return obj.Body, nil
-	}
-	c, err := loaders.For(ctx).ContentByID.Load(ctx, loaders.ContentKey{ID: obj.ID, WithBody: true})()
-	if err != nil || c == nil {
-		return nil, err
-	}
-	return c.Body, nil
+	return body(ctx, obj)
 }
 
 // Author is the resolver for the author field.
 func (r *contentResolver) Author(ctx context.Context, obj *content.Content) (*user.User, error) {
-	u, err := loaders.For(ctx).UserByID.Load(ctx, obj.AuthorID)()
+	u, err := loaders.Get(ctx, loaders.For(ctx).UserByID, obj.AuthorID)
 	if err == nil && u == nil {
 		err = fmt.Errorf("content %d: author %d not found", obj.ID, obj.AuthorID)
 	}
@@ -50,20 +39,16 @@ func (r *contentResolver) Author(ctx context.Context, obj *content.Content) (*us
 
 // Topics is the resolver for the topics field.
 func (r *contentResolver) Topics(ctx context.Context, obj *content.Content) ([]*content.Topic, error) {
-	return loaders.For(ctx).TopicsByContentID.Load(ctx, obj.ID)()
+	return loaders.Get(ctx, loaders.For(ctx).TopicsByContentID, obj.ID)
 }
 
 // ViewerState is the resolver for the viewerState field.
-func (r *contentResolver) ViewerState(ctx context.Context, obj *content.Content) (*model.ContentViewerState, error) {
+func (r *contentResolver) ViewerState(ctx context.Context, obj *content.Content) (*habits.ViewerState, error) {
 	l := loaders.For(ctx).ViewerStateByContentID
 	if l == nil {
 		return nil, nil
 	}
-	st, err := l.Load(ctx, obj.ID)()
-	if err != nil {
-		return nil, err
-	}
-	return &model.ContentViewerState{Viewed: st.Viewed, Liked: st.Liked, Bookmarked: st.Bookmarked, Hidden: st.Hidden}, nil
+	return loaders.Get(ctx, l, obj.ID)
 }
 
 // TotalCount is the resolver for the totalCount field.
@@ -76,45 +61,20 @@ func (r *queryResolver) Content(ctx context.Context, id *string, slug *string) (
 	if (id == nil) == (slug == nil) {
 		return nil, apperr.Invalid("id", "give exactly one of id or slug")
 	}
-	withBody := selects(ctx, "body")
-	if slug != nil && selects(ctx, "author") {
-		c, author, err := r.ContentStore.BySlugWithAuthor(ctx, access.ViewerFrom(ctx), *slug, withBody)
-		if author != nil {
-			loaders.For(ctx).UserByID.Prime(ctx, author.ID, author)
-		}
-		return c, err
-	}
 	if slug != nil {
-		return r.ContentStore.BySlug(ctx, access.ViewerFrom(ctx), *slug, withBody)
+		return r.contentBySlug(ctx, *slug)
 	}
-	cid, err := relay.ParseIDOf("id", *id, relay.TypeContent)
-	if err != nil {
-		return nil, err
-	}
-	return loaders.For(ctx).ContentByID.Load(ctx, loaders.ContentKey{ID: cid, WithBody: withBody})()
+	return r.contentByID(ctx, "id", *id, selects(ctx, "body"))
 }
 
 // Contents is the resolver for the contents field.
 func (r *queryResolver) Contents(ctx context.Context, filter *model.ContentFilter, orderBy *model.ContentOrder, first *int, after *string, last *int, before *string) (*model.ContentConnection, error) {
-	order := contentOrder(orderBy)
-	page, err := pageArgs(first, after, last, before).Resolve(postgres.ContentOrderName(order), r.PageSize)
+	f, err := filterRequest(filter)
 	if err != nil {
 		return nil, err
 	}
-	f, err := r.contentFilter(ctx, filter)
-	if err != nil {
-		return nil, err
-	}
-	v := access.ViewerFrom(ctx)
-	list, err := r.ContentStore.List(ctx, postgres.ContentListQuery{
-		Viewer: v, Filter: f, Order: order, Page: page, WithBody: selects(ctx, "edges", "node", "body"),
-	})
-	if err != nil {
-		return nil, err
-	}
-	return r.newContentConnection(ctx, list, order, page, func(ctx context.Context) (int, error) {
-		return r.ContentStore.Count(ctx, v, f)
-	})
+	return r.listContents(ctx, content.ListRequest{Filter: f, Order: contentOrder(orderBy),
+		Page: pageArgs(first, after, last, before), WithBody: selects(ctx, "edges", "node", "body")})
 }
 
 func (r *Resolver) Content() ContentResolver { return &contentResolver{r} }

@@ -28,10 +28,8 @@ func (r *mutationResolver) CreateContent(ctx context.Context, input model.Create
 		d.Slug = *input.Slug
 	}
 	c, err := r.Editor.Create(ctx, access.ViewerFrom(ctx), d)
-	if userErrs, err := userErrors(err); err != nil || userErrs != nil {
-		return &model.CreateContentPayload{UserErrors: userErrs}, err
-	}
-	return &model.CreateContentPayload{Content: c, UserErrors: noUserErrors()}, nil
+	userErrs, err := userErrors(err)
+	return &model.CreateContentPayload{Content: c, UserErrors: userErrs}, err
 }
 
 // UpdateContent is the resolver for the updateContent field.
@@ -50,10 +48,8 @@ func (r *mutationResolver) UpdateContent(ctx context.Context, input model.Update
 		}
 	}
 	c, err := r.Editor.Update(ctx, access.ViewerFrom(ctx), id, p)
-	if userErrs, err := userErrors(err); err != nil || userErrs != nil {
-		return &model.UpdateContentPayload{UserErrors: userErrs}, err
-	}
-	return &model.UpdateContentPayload{Content: c, UserErrors: noUserErrors()}, nil
+	userErrs, err := userErrors(err)
+	return &model.UpdateContentPayload{Content: c, UserErrors: userErrs}, err
 }
 
 // PublishContent is the resolver for the publishContent field.
@@ -63,10 +59,8 @@ func (r *mutationResolver) PublishContent(ctx context.Context, input model.Publi
 		return nil, err
 	}
 	c, err := r.Editor.Publish(ctx, access.ViewerFrom(ctx), id, input.PublishAt)
-	if userErrs, err := userErrors(err); err != nil || userErrs != nil {
-		return &model.PublishContentPayload{UserErrors: userErrs}, err
-	}
-	return &model.PublishContentPayload{Content: c, UserErrors: noUserErrors()}, nil
+	userErrs, err := userErrors(err)
+	return &model.PublishContentPayload{Content: c, UserErrors: userErrs}, err
 }
 
 // DeleteContent is the resolver for the deleteContent field.
@@ -75,9 +69,9 @@ func (r *mutationResolver) DeleteContent(ctx context.Context, input model.Delete
 	if err != nil {
 		return nil, err
 	}
-	err = r.Editor.Delete(ctx, access.ViewerFrom(ctx), id)
-	if userErrs, err := userErrors(err); err != nil || userErrs != nil {
+	userErrs, err := userErrors(r.Editor.Delete(ctx, access.ViewerFrom(ctx), id))
+	if err != nil || len(userErrs) > 0 {
 		return &model.DeleteContentPayload{UserErrors: userErrs}, err
 	}
-	return &model.DeleteContentPayload{DeletedContentID: &input.ID, UserErrors: noUserErrors()}, nil
+	return &model.DeleteContentPayload{DeletedContentID: &input.ID, UserErrors: userErrs}, nil
 }

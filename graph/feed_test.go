@@ -396,12 +396,12 @@ func TestFeedBadInput(t *testing.T) {
 }
 
 func TestRepeatedFirstPagesReuseTheRanking(t *testing.T) {
-	opts := testOptions(testEnv.db, slog.New(slog.DiscardHandler), nil)
 	authService, err := newTestAuth(testEnv.db, testPolicy(), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts.Auth, opts.FeedReuse = authService, time.Minute
+	opts := testOptions(testEnv.db, slog.New(slog.DiscardHandler), authService)
+	opts.Services, _ = testServices(testEnv.db, authService, time.Minute)
 	srv := httptest.NewServer(graph.NewHTTPHandler(opts))
 	defer srv.Close()
 	token := newViewer(t, "reloads_feed")

@@ -30,13 +30,11 @@ func FuzzGraphQLRequest(f *testing.F) {
 	} {
 		f.Add([]byte(seed))
 	}
-	opts := testOptions(testEnv.db, slog.New(slog.DiscardHandler), nil)
 	authService, err := newTestAuth(testEnv.db, testPolicy(), slog.New(slog.DiscardHandler))
 	if err != nil {
 		f.Fatal(err)
 	}
-	opts.Auth = authService
-	h := graph.NewHTTPHandler(opts)
+	h := graph.NewHTTPHandler(testOptions(testEnv.db, slog.New(slog.DiscardHandler), authService))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")

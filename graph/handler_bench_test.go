@@ -14,7 +14,6 @@ import (
 	"github.com/tailorhq/tailor/graph"
 	"github.com/tailorhq/tailor/internal/auth"
 	"github.com/tailorhq/tailor/internal/config"
-	"github.com/tailorhq/tailor/internal/content"
 	"github.com/tailorhq/tailor/internal/loaders"
 	"github.com/tailorhq/tailor/internal/postgres"
 	"github.com/tailorhq/tailor/internal/relay"
@@ -39,11 +38,11 @@ func benchHandler(t testing.TB) http.Handler {
 	if err != nil {
 		t.Fatal(err)
 	}
+	services, stores := testServices(testEnv.db, authService, 0)
 	return graph.NewHTTPHandler(graph.Options{
 		Logger:           logger,
-		Auth:             authService,
-		Editor:           content.NewEditor(postgres.NewEditStore(db), time.Now),
-		Stores:           loaders.NewStores(db),
+		Services:         services,
+		Stores:           stores,
 		Loaders:          loaders.Config{Wait: cfg.LoaderWait, MaxBatch: cfg.LoaderMaxBatch},
 		PageSize:         relay.Limits{Default: cfg.PageSizeDefault, Max: cfg.PageSizeMax},
 		MaxComplexity:    cfg.MaxComplexity,

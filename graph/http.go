@@ -21,19 +21,16 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/jmoiron/sqlx"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/tailorhq/tailor/internal/access"
 	"github.com/tailorhq/tailor/internal/apperr"
 	"github.com/tailorhq/tailor/internal/auth"
-	"github.com/tailorhq/tailor/internal/content"
 	"github.com/tailorhq/tailor/internal/explorer"
-	"github.com/tailorhq/tailor/internal/feed"
 	"github.com/tailorhq/tailor/internal/loaders"
-	"github.com/tailorhq/tailor/internal/postgres"
 	"github.com/tailorhq/tailor/internal/relay"
+	"github.com/tailorhq/tailor/internal/sqlstats"
 )
 
 // StatementsHeader carries the number of SQL statements a request ran, when
@@ -42,9 +39,11 @@ const StatementsHeader = "Tailor-Sql-Statements"
 
 // Options configures the GraphQL endpoint.
 type Options struct {
-	Logger  *slog.Logger
-	Stores  loaders.Stores
-	Loaders loaders.Config
+	Logger *slog.Logger
+	// Services answer the resolvers; Stores are the batch reads behind the loaders.
+	Services Services
+	Stores   loaders.Stores
+	Loaders  loaders.Config
 	// PageSize bounds every connection's page.
 	PageSize relay.Limits
 	// MaxComplexity refuses operations whose complexity score is higher.
@@ -64,14 +63,6 @@ type Options struct {
 	ClientIPHeader string
 	// Ready reports whether the database answers, for /readyz.
 	Ready func(context.Context) error
-	// Auth identifies the viewer of every request and runs the account mutations.
-	Auth *auth.Service
-	// Editor runs the content mutations.
-	Editor *content.Editor
-	// DB is the database the stores read and write.
-	DB *sqlx.DB
-	// FeedReuse is how long a viewer's feed ranking is reused for repeated first pages.
-	FeedReuse time.Duration
 }
 
 // NewHTTPHandler routes Tailor's public HTTP endpoints: GraphQL at /graphql, the GraphiQL
@@ -107,18 +98,8 @@ func NewHTTPHandler(o Options) http.Handler {
 // complexity limit, the error presenter and panic recovery, behind request checks and
 // per-request loaders.
 func NewGraphQLHandler(o Options) http.Handler {
-	resolver := &Resolver{
-		ContentStore: o.Stores.Contents,
-		TopicStore:   o.Stores.Topics,
-		UserStore:    o.Stores.Users,
-		Auth:         o.Auth,
-		Editor:       o.Editor,
-		Habits:       postgres.NewHabitStore(o.DB),
-		FeedRanker:   feed.NewService(postgres.NewFeedStore(o.DB), time.Now, o.FeedReuse),
-		PageSize:     o.PageSize,
-	}
 	schema := NewExecutableSchema(Config{
-		Resolvers:  resolver,
+		Resolvers:  &Resolver{Services: o.Services},
 		Directives: directives(),
 		Complexity: complexity(o.PageSize),
 	})
@@ -135,7 +116,7 @@ func NewGraphQLHandler(o Options) http.Handler {
 	srv.SetRecoverFunc(recoverer(o.Logger))
 
 	var h http.Handler = loaders.Middleware(o.Stores, o.Loaders, srv)
-	h = authenticate(o.Auth, o.Logger, h)
+	h = authenticate(o.Services.Auth, o.Logger, h)
 	h = withResponseHeaders(o.ReportStatements, h)
 	return checkRequest(o.MaxBodyBytes, o.Timeout, o.ClientIPHeader, h)
 }
@@ -397,7 +378,7 @@ func authenticate(a *auth.Service, logger *slog.Logger, next http.Handler) http.
 // responseHints collects, while a request runs, what its response headers must say: how
 // many SQL statements it ran and when a refused client may retry.
 type responseHints struct {
-	statements *postgres.StatementCounter
+	statements *sqlstats.Counter
 	mu         sync.Mutex
 	retryAfter time.Duration
 }
@@ -421,7 +402,7 @@ func withResponseHeaders(reportStatements bool, next http.Handler) http.Handler 
 		ctx := r.Context()
 		hints := &responseHints{}
 		if reportStatements {
-			ctx, hints.statements = postgres.WithStatementCounter(ctx)
+			ctx, hints.statements = sqlstats.WithCounter(ctx)
 		}
 		ctx = context.WithValue(ctx, hintsKey{}, hints)
 		next.ServeHTTP(&hintedWriter{ResponseWriter: w, hints: hints}, r.WithContext(ctx))

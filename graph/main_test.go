@@ -20,10 +20,14 @@ import (
 	"github.com/tailorhq/tailor/graph"
 	"github.com/tailorhq/tailor/internal/auth"
 	"github.com/tailorhq/tailor/internal/content"
+	"github.com/tailorhq/tailor/internal/feed"
+	"github.com/tailorhq/tailor/internal/habits"
 	"github.com/tailorhq/tailor/internal/loaders"
 	"github.com/tailorhq/tailor/internal/pgtest"
 	"github.com/tailorhq/tailor/internal/postgres"
 	"github.com/tailorhq/tailor/internal/relay"
+	"github.com/tailorhq/tailor/internal/search"
+	"github.com/tailorhq/tailor/internal/user"
 )
 
 // testClientHeader carries a test's client address, so tests can act from several addresses.
@@ -108,18 +112,36 @@ func newTestAuth(db *pgtest.Database, policy auth.AttemptPolicy, logger *slog.Lo
 	return auth.NewService(accounts, accounts, policy, testTokens(time.Now), logger)
 }
 
+// testPages bound the tests' pages.
+var testPages = relay.Limits{Default: 20, Max: 100}
+
+// testServices wires the services and the loaders' batch reads over db as cmd/tailor does,
+// with the feed reusing a ranking for reuse.
+func testServices(db *pgtest.Database, authService *auth.Service, reuse time.Duration) (graph.Services, loaders.Stores) {
+	contents, topics, users := postgres.NewContentStore(db.DB), postgres.NewTopicStore(db.DB), postgres.NewUserStore(db.DB)
+	return graph.Services{
+			Catalog:  content.NewLister(contents, topics, testPages),
+			Searcher: search.NewService(contents, testPages, time.Now),
+			People:   user.NewService(users),
+			Habits:   habits.NewService(postgres.NewHabitStore(db.DB), testPages),
+			Ranker:   feed.NewService(postgres.NewFeedStore(db.DB), time.Now, reuse, testPages),
+			Editor:   content.NewEditor(postgres.NewEditStore(db.DB), time.Now),
+			Auth:     authService,
+		}, loaders.Stores{Users: users, Topics: topics, Contents: contents,
+			Interactions: postgres.NewInteractionStore(db.DB), Accounts: postgres.NewAccountStore(db.DB)}
+}
+
 // testOptions configures the tests' server.
 func testOptions(db *pgtest.Database, logger *slog.Logger, authService *auth.Service) graph.Options {
+	services, stores := testServices(db, authService, 0)
 	return graph.Options{
-		Logger: logger,
-		Auth:   authService,
-		DB:     db.DB,
-		Editor: content.NewEditor(postgres.NewEditStore(db.DB), time.Now),
-		Stores: loaders.NewStores(db.DB),
+		Logger:   logger,
+		Services: services,
+		Stores:   stores,
 		// A batch window wide enough that scheduling noise on a busy machine never splits one
 		// level of a query into two batches: the tests count statements, not milliseconds.
 		Loaders:          loaders.Config{Wait: 10 * time.Millisecond, MaxBatch: 1000},
-		PageSize:         relay.Limits{Default: 20, Max: 100},
+		PageSize:         testPages,
 		MaxComplexity:    20000,
 		Limits:           graph.DefaultOperationLimits(),
 		ClientIPHeader:   testClientHeader,

@@ -50,12 +50,12 @@ func asNode[T any](thunk func() (*T, error)) func() (model.Node, error) {
 
 // loadAll loads every key through l and drops the ones that no longer exist.
 func loadAll[V any](ctx context.Context, l *dataloader.Loader[int64, *V], ids []int64) ([]*V, error) {
-	values, errs := l.LoadMany(ctx, ids)()
+	values, err := loaders.GetMany(ctx, l, ids)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]*V, 0, len(values))
-	for i, v := range values {
-		if errs != nil && errs[i] != nil {
-			return nil, errs[i]
-		}
+	for _, v := range values {
 		if v != nil {
 			out = append(out, v)
 		}

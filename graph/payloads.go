@@ -12,10 +12,10 @@ import (
 )
 
 // userErrors splits a service's error: a refusal of the input becomes the payload's
-// userErrors; anything else stays an error.
+// userErrors; anything else stays an error. Without an error, userErrors is empty, not null.
 func userErrors(err error) ([]*apperr.FieldError, error) {
 	if err == nil {
-		return nil, nil
+		return []*apperr.FieldError{}, nil
 	}
 	fe, ok := apperr.AsFieldErrors(err)
 	if !ok {
@@ -28,12 +28,14 @@ func userErrors(err error) ([]*apperr.FieldError, error) {
 	return out, nil
 }
 
-// noUserErrors is the userErrors of a successful mutation: an empty list, never null.
-func noUserErrors() []*apperr.FieldError { return []*apperr.FieldError{} }
-
-// signInPayload hands back a grant: its token, and the account whose fields the payload shows.
-func signInPayload(g auth.Grant) model.SignInPayload {
-	return model.SignInPayload{AccessToken: &g.Token, ExpiresAt: &g.ExpiresAt, Viewer: g.User, UserErrors: noUserErrors(), SignedIn: g.Viewer}
+// signInPayload hands back a grant: its token, and the account whose fields the payload shows;
+// or, when err refuses the input, the refusal.
+func signInPayload(g auth.Grant, err error) (model.SignInPayload, error) {
+	userErrs, err := userErrors(err)
+	if g.User == nil {
+		return model.SignInPayload{UserErrors: userErrs}, err
+	}
+	return model.SignInPayload{AccessToken: &g.Token, ExpiresAt: &g.ExpiresAt, Viewer: g.User, UserErrors: userErrs, SignedIn: g.Viewer}, err
 }
 
 // viewerFor returns whom a field is read for: the request's viewer, or, inside the payload of

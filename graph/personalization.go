@@ -8,11 +8,30 @@ import (
 	"github.com/tailorhq/tailor/internal/apperr"
 	"github.com/tailorhq/tailor/internal/content"
 	"github.com/tailorhq/tailor/internal/feed"
+	"github.com/tailorhq/tailor/internal/habits"
 	"github.com/tailorhq/tailor/internal/loaders"
-	"github.com/tailorhq/tailor/internal/postgres"
 	"github.com/tailorhq/tailor/internal/relay"
+	"github.com/tailorhq/tailor/internal/search"
 	"github.com/tailorhq/tailor/internal/user"
 )
+
+// Bounds of the related-content argument.
+const (
+	defaultRelated = 5
+	maxRelated     = 20
+)
+
+// relatedCount checks Content.related's first argument.
+func relatedCount(first *int) (int, error) {
+	n := defaultRelated
+	if first != nil {
+		n = *first
+	}
+	if n < 1 || n > maxRelated {
+		return 0, apperr.Invalid("first", "first must be between 1 and %d, got %d", maxRelated, n)
+	}
+	return n, nil
+}
 
 // preferencesPatch maps the mutation's input onto the domain's patch.
 func preferencesPatch(in model.UpdatePreferencesInput) (user.PreferencesPatch, error) {
@@ -31,15 +50,11 @@ func preferencesPatch(in model.UpdatePreferencesInput) (user.PreferencesPatch, e
 		}
 	}
 	var err error
-	if in.MutedTopicIds != nil {
-		if p.MutedTopicIDs, err = parseIDs("input.mutedTopicIds", in.MutedTopicIds, relay.TypeTopic); err != nil {
-			return p, err
-		}
+	if p.MutedTopicIDs, err = parseIDs("input.mutedTopicIds", in.MutedTopicIds, relay.TypeTopic); err != nil {
+		return p, err
 	}
-	if in.MutedAuthorIds != nil {
-		if p.MutedAuthorIDs, err = parseIDs("input.mutedAuthorIds", in.MutedAuthorIds, relay.TypeUser); err != nil {
-			return p, err
-		}
+	if p.MutedAuthorIDs, err = parseIDs("input.mutedAuthorIds", in.MutedAuthorIds, relay.TypeUser); err != nil {
+		return p, err
 	}
 	if in.Notifications != nil {
 		p.EmailNotifications, p.InAppNotifications = in.Notifications.Email, in.Notifications.InApp
@@ -47,90 +62,81 @@ func preferencesPatch(in model.UpdatePreferencesInput) (user.PreferencesPatch, e
 	return p, nil
 }
 
-func fieldErrorList(errs apperr.FieldErrors) []*apperr.FieldError {
-	list, _ := userErrors(errs)
-	return list
-}
-
-// follow makes the viewer follow (or stop following) an author.
-func (r *Resolver) follow(ctx context.Context, in model.FollowUserInput, on bool) (*model.FollowUserPayload, error) {
+// follow makes the viewer follow (or stop following) an author with change.
+func (r *Resolver) follow(ctx context.Context, in model.FollowUserInput, change func(ctx context.Context, follower, author int64) error) (*model.FollowUserPayload, error) {
 	id, err := relay.ParseIDOf("input.userId", in.UserID, relay.TypeUser)
 	if err != nil {
 		return nil, err
 	}
-	v := access.ViewerFrom(ctx)
-	if id == v.UserID {
-		return &model.FollowUserPayload{UserErrors: []*apperr.FieldError{{Field: "userId", Code: apperr.FieldInvalid, Message: "you cannot follow yourself"}}}, nil
-	}
-	if on {
-		err = r.UserStore.Follow(ctx, v.UserID, id)
-	} else {
-		err = r.UserStore.Unfollow(ctx, v.UserID, id)
-	}
-	if userErrs, err := userErrors(err); err != nil || userErrs != nil {
+	userErrs, err := userErrors(change(ctx, access.ViewerFrom(ctx).UserID, id))
+	if err != nil || len(userErrs) > 0 {
 		return &model.FollowUserPayload{UserErrors: userErrs}, err
 	}
-	u, err := loaders.For(ctx).UserByID.Load(ctx, id)()
-	if err != nil {
-		return nil, err
+	u, err := loaders.Get(ctx, loaders.For(ctx).UserByID, id)
+	if err == nil && u == nil {
+		userErrs = []*apperr.FieldError{{Field: "userId", Code: apperr.FieldNotFound, Message: "no user has this ID"}}
 	}
-	if u == nil {
-		return &model.FollowUserPayload{UserErrors: []*apperr.FieldError{{Field: "userId", Code: apperr.FieldNotFound, Message: "no user has this ID"}}}, nil
-	}
-	return &model.FollowUserPayload{User: u, UserErrors: noUserErrors()}, nil
+	return &model.FollowUserPayload{User: u, UserErrors: userErrs}, err
 }
 
-// newFeedConnection turns a feed page into its connection, handing the viewer's state for
-// each item to the loaders so viewerState costs no statement.
-func (r *Resolver) newFeedConnection(ctx context.Context, p feed.Page, paged bool) (*model.FeedConnection, error) {
+// afterWrite reads back the item a mutation wrote, as the viewer may see it, unless the write
+// failed; a refusal of the input becomes the payload's userErrors.
+func afterWrite(ctx context.Context, id int64, err error) (*content.Content, []*apperr.FieldError, error) {
+	userErrs, err := userErrors(err)
+	if err != nil || len(userErrs) > 0 {
+		return nil, userErrs, err
+	}
+	c, err := loaders.Get(ctx, loaders.For(ctx).ContentByID, loaders.ContentKey{ID: id, WithBody: selects(ctx, "content", "body")})
+	return c, userErrs, err
+}
+
+// feedConnection turns a feed page into its connection, handing the viewer's state for each
+// item to the loaders so viewerState costs no statement.
+func feedConnection(ctx context.Context, p feed.Page) *model.FeedConnection {
 	l := loaders.For(ctx)
 	conn := &model.FeedConnection{Edges: make([]*model.FeedEdge, len(p.Items))}
-	items := make([]*content.Content, len(p.Items))
 	for i, it := range p.Items {
 		reasons := make([]*feed.Reason, len(it.Reasons))
 		for j := range it.Reasons {
 			reasons[j] = &it.Reasons[j]
 		}
 		conn.Edges[i] = &model.FeedEdge{Cursor: p.Cursors[i], Node: it.Content, Score: it.Score, Reasons: reasons}
-		items[i] = it.Content
 		if l.ViewerStateByContentID != nil {
-			l.ViewerStateByContentID.Prime(ctx, it.Content.ID, &postgres.ViewerState{
+			l.ViewerStateByContentID.Prime(ctx, it.Content.ID, &habits.ViewerState{
 				ContentID: it.Content.ID, Viewed: it.Viewed, Liked: it.Liked, Bookmarked: it.Bookmarked})
 		}
 	}
-	if err := r.prefetchExcept(ctx, items, loaders.Relations{ViewerStates: true}); err != nil {
-		return nil, err
-	}
-	conn.PageInfo = &relay.PageInfo{HasNextPage: p.More, HasPreviousPage: paged}
+	conn.PageInfo = &relay.PageInfo{HasNextPage: p.More, HasPreviousPage: p.After}
 	if n := len(p.Cursors); n > 0 {
 		conn.PageInfo.StartCursor, conn.PageInfo.EndCursor = &p.Cursors[0], &p.Cursors[n-1]
 	}
-	return conn, nil
+	return conn
+}
+
+// searchConnection turns a page of results into its connection.
+func searchConnection(res search.Page) *model.SearchConnection {
+	conn := &model.SearchConnection{Edges: make([]*model.SearchEdge, len(res.Hits))}
+	cursors := make([]string, len(res.Hits))
+	for i, h := range res.Hits {
+		cursors[i] = h.Cursor
+		conn.Edges[i] = &model.SearchEdge{Cursor: h.Cursor, Node: h.Content, Rank: h.Rank}
+	}
+	info := relay.NewPageInfo(res.Page, res.More, cursors)
+	conn.PageInfo = &info
+	return conn
 }
 
 // shelf lists one of the user's shelves (bookmarks or history).
-func (r *Resolver) shelf(ctx context.Context, u *user.User, s postgres.Shelf, first *int, after *string) (*model.ContentConnection, error) {
-	page, err := relay.PageArgs{First: first, After: after}.Resolve(postgres.ShelfOrderName(s), r.PageSize)
+func (r *Resolver) shelf(ctx context.Context, u *user.User, s habits.Shelf, first *int, after *string) (*model.ContentConnection, error) {
+	v := access.ViewerFrom(ctx)
+	page, err := r.Habits.Shelf(ctx, v, u.ID, s, first, after)
 	if err != nil {
 		return nil, err
 	}
-	items, more, err := r.ContentStore.ShelfPage(ctx, access.ViewerFrom(ctx), u.ID, s, page)
-	if err != nil {
-		return nil, err
+	items := make([]*content.Content, len(page.Items))
+	for i, it := range page.Items {
+		items[i] = it.Content
 	}
-	list := make([]*content.Content, len(items))
-	for i, it := range items {
-		list[i] = it.Content
-	}
-	return r.contentPage(ctx, list, func(i int) string { return items[i].Cursor(s) }, page, more, func(ctx context.Context) (int, error) {
-		return r.ContentStore.ShelfCount(ctx, access.ViewerFrom(ctx), u.ID, s)
-	})
-}
-
-func topicIDs(weights []user.TopicWeight) []int64 {
-	out := make([]int64, len(weights))
-	for i, w := range weights {
-		out[i] = w.TopicID
-	}
-	return out
+	return contentConnection(items, func(i int) string { return page.Items[i].Cursor(s) }, page.Page, page.More,
+		func(ctx context.Context) (int, error) { return r.Habits.ShelfCount(ctx, v, u.ID, s) }), nil
 }

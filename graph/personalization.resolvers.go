@@ -7,16 +7,13 @@ package graph
 
 import (
 	"context"
-	"time"
 
 	"github.com/tailorhq/tailor/graph/model"
 	"github.com/tailorhq/tailor/internal/access"
-	"github.com/tailorhq/tailor/internal/apperr"
 	"github.com/tailorhq/tailor/internal/content"
 	"github.com/tailorhq/tailor/internal/feed"
 	"github.com/tailorhq/tailor/internal/habits"
 	"github.com/tailorhq/tailor/internal/loaders"
-	"github.com/tailorhq/tailor/internal/postgres"
 	"github.com/tailorhq/tailor/internal/relay"
 	"github.com/tailorhq/tailor/internal/user"
 )
@@ -26,102 +23,76 @@ func (r *contentResolver) Stats(ctx context.Context, obj *content.Content) (*mod
 }
 
 func (r *contentResolver) Related(ctx context.Context, obj *content.Content, first *int) ([]*content.Content, error) {
-	return r.relatedContent(ctx, obj, first)
+	n, err := relatedCount(first)
+	if err != nil {
+		return nil, err
+	}
+	return loaders.Get(ctx, loaders.For(ctx).RelatedByContentID, loaders.RelatedKey{ID: obj.ID, First: n})
 }
 
 func (r *feedReasonResolver) Topic(ctx context.Context, obj *feed.Reason) (*content.Topic, error) {
 	if obj.TopicID == 0 {
 		return nil, nil
 	}
-	return loaders.For(ctx).TopicByID.Load(ctx, obj.TopicID)()
+	return loaders.Get(ctx, loaders.For(ctx).TopicByID, obj.TopicID)
 }
 
 func (r *feedReasonResolver) Author(ctx context.Context, obj *feed.Reason) (*user.User, error) {
 	if obj.AuthorID == 0 {
 		return nil, nil
 	}
-	return loaders.For(ctx).UserByID.Load(ctx, obj.AuthorID)()
+	return loaders.Get(ctx, loaders.For(ctx).UserByID, obj.AuthorID)
 }
 
 func (r *mutationResolver) UpdatePreferences(ctx context.Context, input model.UpdatePreferencesInput) (*model.UpdatePreferencesPayload, error) {
-	v := access.ViewerFrom(ctx)
 	patch, err := preferencesPatch(input)
 	if err != nil {
 		return nil, err
 	}
-	if errs := patch.Validate(v.UserID); len(errs) > 0 {
-		return &model.UpdatePreferencesPayload{UserErrors: fieldErrorList(errs)}, nil
-	}
-	err = r.UserStore.UpdatePreferences(ctx, v.UserID, patch)
-	if userErrs, err := userErrors(err); err != nil || userErrs != nil {
-		return &model.UpdatePreferencesPayload{UserErrors: userErrs}, err
-	}
-	prefs, err := r.UserStore.PreferencesByUserIDs(ctx, []int64{v.UserID})
-	if err != nil {
-		return nil, err
-	}
-	return &model.UpdatePreferencesPayload{Preferences: prefs[0], UserErrors: noUserErrors()}, nil
+	prefs, err := r.People.UpdatePreferences(ctx, access.ViewerFrom(ctx).UserID, patch)
+	userErrs, err := userErrors(err)
+	return &model.UpdatePreferencesPayload{Preferences: prefs, UserErrors: userErrs}, err
 }
 
 func (r *mutationResolver) FollowUser(ctx context.Context, input model.FollowUserInput) (*model.FollowUserPayload, error) {
-	return r.follow(ctx, input, true)
+	return r.follow(ctx, input, r.People.Follow)
 }
 
 func (r *mutationResolver) UnfollowUser(ctx context.Context, input model.FollowUserInput) (*model.FollowUserPayload, error) {
-	return r.follow(ctx, input, false)
+	return r.follow(ctx, input, r.People.Unfollow)
 }
 
 func (r *mutationResolver) RecordInteraction(ctx context.Context, input model.RecordInteractionInput) (*model.RecordInteractionPayload, error) {
 	id, err := relay.ParseIDOf("input.contentId", input.ContentID, relay.TypeContent)
-	if err != nil {
-		return nil, err
+	if err == nil {
+		err = r.Habits.Record(ctx, access.ViewerFrom(ctx), id, input.Kind, input.DwellMs)
 	}
-	var dwell time.Duration
-	if input.DwellMs != nil {
-		if *input.DwellMs < 0 || time.Duration(*input.DwellMs)*time.Millisecond > habits.MaxDwell {
-			return &model.RecordInteractionPayload{UserErrors: []*apperr.FieldError{{Field: "dwellMs", Code: apperr.FieldInvalid,
-				Message: "dwellMs is between 0 and 86400000 (one day)"}}}, nil
-		}
-		dwell = time.Duration(*input.DwellMs) * time.Millisecond
-	}
-	v := access.ViewerFrom(ctx)
-	err = r.Habits.Record(ctx, v, id, input.Kind, dwell)
-	if userErrs, err := userErrors(err); err != nil || userErrs != nil {
-		return &model.RecordInteractionPayload{UserErrors: userErrs}, err
-	}
-	c, err := loaders.For(ctx).ContentByID.Load(ctx, loaders.ContentKey{ID: id, WithBody: selects(ctx, "content", "body")})()
-	if err != nil {
-		return nil, err
-	}
-	return &model.RecordInteractionPayload{Content: c, UserErrors: noUserErrors()}, nil
+	c, userErrs, err := afterWrite(ctx, id, err)
+	return &model.RecordInteractionPayload{Content: c, UserErrors: userErrs}, err
 }
 
 func (r *queryResolver) Feed(ctx context.Context, first *int, after *string) (*model.FeedConnection, error) {
-	size := r.PageSize.Default
-	if first != nil {
-		if *first < 1 || *first > r.PageSize.Max {
-			return nil, apperr.Invalid("first", "first must be between 1 and %d, got %d", r.PageSize.Max, *first)
-		}
-		size = *first
-	}
-	v := access.ViewerFrom(ctx).ForContent()
-	page, err := r.FeedRanker.Page(ctx, v, size, after)
+	page, err := r.Ranker.Page(ctx, access.ViewerFrom(ctx), first, after)
 	if err != nil {
 		return nil, err
 	}
-	return r.newFeedConnection(ctx, page, after != nil)
+	return feedConnection(ctx, page), nil
 }
 
 func (r *queryResolver) Search(ctx context.Context, query string, first *int, after *string) (*model.SearchConnection, error) {
-	return r.searchContent(ctx, query, first, after)
+	res, err := r.Searcher.Search(ctx, access.ViewerFrom(ctx), query, first, after, selects(ctx, "edges", "node", "body"))
+	if err != nil {
+		return nil, err
+	}
+	return searchConnection(res), nil
 }
 
 func (r *userResolver) Bookmarks(ctx context.Context, obj *user.User, first *int, after *string) (*model.ContentConnection, error) {
-	return r.shelf(ctx, obj, postgres.ShelfBookmarks, first, after)
+	return r.shelf(ctx, obj, habits.Bookmarks, first, after)
 }
 
 func (r *userResolver) History(ctx context.Context, obj *user.User, first *int, after *string) (*model.ContentConnection, error) {
-	return r.shelf(ctx, obj, postgres.ShelfHistory, first, after)
+	return r.shelf(ctx, obj, habits.History, first, after)
 }
 
 func (r *Resolver) FeedReason() FeedReasonResolver { return &feedReasonResolver{r} }

@@ -1,5 +1,6 @@
-// Package graph is Tailor's GraphQL layer: thin resolvers over the stores and loaders, the
-// HTTP handler and the error presenter. Files named *.generated.go are written by gqlgen.
+// Package graph is Tailor's GraphQL layer: thin resolvers over the services of internal/,
+// the HTTP handler, the operation limits and the error presenter. Files named *.generated.go
+// are written by gqlgen.
 package graph
 
 //go:generate go tool gqlgen generate
@@ -13,57 +14,69 @@ import (
 	"github.com/tailorhq/tailor/internal/content"
 	"github.com/tailorhq/tailor/internal/feed"
 	"github.com/tailorhq/tailor/internal/habits"
-	"github.com/tailorhq/tailor/internal/postgres"
 	"github.com/tailorhq/tailor/internal/relay"
+	"github.com/tailorhq/tailor/internal/search"
 	"github.com/tailorhq/tailor/internal/user"
 )
 
-// ContentLister lists and finds content for a viewer.
+// ContentLister answers content and topic lists.
 type ContentLister interface {
-	List(ctx context.Context, q postgres.ContentListQuery) (postgres.ContentList, error)
+	List(ctx context.Context, v access.Viewer, r content.ListRequest) (content.List, content.Filter, error)
 	Count(ctx context.Context, v access.Viewer, f content.Filter) (int, error)
 	BySlug(ctx context.Context, v access.Viewer, slug string, withBody bool) (*content.Content, error)
 	BySlugWithAuthor(ctx context.Context, v access.Viewer, slug string, withBody bool) (*content.Content, *user.User, error)
-	ShelfPage(ctx context.Context, v access.Viewer, userID int64, s postgres.Shelf, p relay.Page) ([]postgres.ShelfItem, bool, error)
-	ShelfCount(ctx context.Context, v access.Viewer, userID int64, s postgres.Shelf) (int, error)
-	Search(ctx context.Context, q postgres.SearchQuery) (postgres.SearchPage, error)
+	Topics(ctx context.Context, args relay.PageArgs) (content.TopicList, error)
+	CountTopics(ctx context.Context) (int, error)
+	TopicBySlug(ctx context.Context, slug string) (*content.Topic, error)
+	PageLimits() relay.Limits
 }
 
-// TopicLister lists and finds topics.
-type TopicLister interface {
-	List(ctx context.Context, p relay.Page) (postgres.TopicList, error)
-	Count(ctx context.Context) (int, error)
-	BySlug(ctx context.Context, slug string) (*content.Topic, error)
-	IDsBySlugs(ctx context.Context, slugs []string) ([]int64, error)
+// Searcher searches the catalogue.
+type Searcher interface {
+	Search(ctx context.Context, v access.Viewer, text string, first *int, after *string, withBody bool) (search.Page, error)
 }
 
-// UserKeeper finds users and keeps their preferences and follows.
-type UserKeeper interface {
+// PreferenceKeeper keeps people's preferences and follows.
+type PreferenceKeeper interface {
 	ByHandle(ctx context.Context, handle string) (*user.User, error)
-	PreferencesByUserIDs(ctx context.Context, ids []int64) ([]*user.Preferences, error)
-	UpdatePreferences(ctx context.Context, userID int64, p user.PreferencesPatch) error
+	UpdatePreferences(ctx context.Context, userID int64, p user.PreferencesPatch) (*user.Preferences, error)
 	Follow(ctx context.Context, follower, author int64) error
 	Unfollow(ctx context.Context, follower, author int64) error
 }
 
-// HabitRecorder records interactions.
+// HabitRecorder records interactions and lists shelves.
 type HabitRecorder interface {
-	Record(ctx context.Context, v access.Viewer, contentID int64, k habits.Kind, dwell time.Duration) error
+	Record(ctx context.Context, v access.Viewer, contentID int64, k habits.Kind, dwellMs *int) error
+	Shelf(ctx context.Context, v access.Viewer, userID int64, s habits.Shelf, first *int, after *string) (habits.ShelfPage, error)
+	ShelfCount(ctx context.Context, v access.Viewer, userID int64, s habits.Shelf) (int, error)
+}
+
+// FeedRanker ranks viewers' feeds.
+type FeedRanker interface {
+	Page(ctx context.Context, v access.Viewer, first *int, after *string) (feed.Page, error)
+}
+
+// ContentEditor writes content.
+type ContentEditor interface {
+	Create(ctx context.Context, v access.Viewer, d content.Draft) (*content.Content, error)
+	Update(ctx context.Context, v access.Viewer, id int64, p content.Patch) (*content.Content, error)
+	Publish(ctx context.Context, v access.Viewer, id int64, at *time.Time) (*content.Content, error)
+	Delete(ctx context.Context, v access.Viewer, id int64) error
+}
+
+// Services are what the resolvers call; cmd/tailor wires them over the stores.
+type Services struct {
+	Catalog  ContentLister
+	Searcher Searcher
+	People   PreferenceKeeper
+	Habits   HabitRecorder
+	Ranker   FeedRanker
+	Editor   ContentEditor
+	// Auth signs people in and out, manages API keys and identifies every request's viewer.
+	Auth *auth.Service
 }
 
 // Resolver holds what the resolvers depend on. Relations go through loaders.For(ctx).
 type Resolver struct {
-	ContentStore ContentLister
-	TopicStore   TopicLister
-	UserStore    UserKeeper
-	// Auth signs people in and out and manages API keys.
-	Auth *auth.Service
-	// Editor writes content.
-	Editor *content.Editor
-	// Habits records interactions.
-	Habits HabitRecorder
-	// Feed ranks viewers' feeds.
-	FeedRanker *feed.Service
-	// PageSize bounds every connection's page.
-	PageSize relay.Limits
+	Services
 }

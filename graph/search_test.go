@@ -8,8 +8,8 @@ import (
 
 	"github.com/lib/pq"
 
-	"github.com/tailorhq/tailor/internal/postgres"
 	"github.com/tailorhq/tailor/internal/relay"
+	"github.com/tailorhq/tailor/internal/search"
 )
 
 // testContent is an item a test writes straight into the database.
@@ -120,7 +120,7 @@ func (p searchPage) slugs() []string {
 }
 
 // search runs searchQuery as the viewer with the given token (anonymous when empty).
-func search(t *testing.T, token, q string, vars map[string]any) searchPage {
+func searchAs(t *testing.T, token, q string, vars map[string]any) searchPage {
 	t.Helper()
 	v := map[string]any{"q": q}
 	for k, x := range vars {
@@ -159,7 +159,7 @@ func TestSearchFindsRanksAndStems(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			p := search(t, "", tc.query, nil)
+			p := searchAs(t, "", tc.query, nil)
 			got := p.slugs()
 			if tc.name == "or matches either word" {
 				// The French item's title match and the English title match rank alike; compare as sets.
@@ -210,7 +210,7 @@ func TestSearchVisibility(t *testing.T) {
 			if tc.viewer != 0 {
 				token = tokenFor(t, tc.viewer)
 			}
-			got := search(t, token, tc.query, nil).slugs()
+			got := searchAs(t, token, tc.query, nil).slugs()
 			slices.Sort(got)
 			if !slices.Equal(got, tc.want) {
 				t.Errorf("search %q = %v, want %v", tc.query, got, tc.want)
@@ -250,7 +250,7 @@ func TestSearchBoostsTheViewersAuthorsAndTopics(t *testing.T) {
 			if tc.viewer != 0 {
 				token = tokenFor(t, tc.viewer)
 			}
-			p := search(t, token, tc.query, nil)
+			p := searchAs(t, token, tc.query, nil)
 			if got := p.slugs(); !slices.Equal(got, tc.want) {
 				t.Fatalf("search %q = %v, want %v", tc.query, got, tc.want)
 			}
@@ -280,7 +280,7 @@ func TestSearchPagination(t *testing.T) {
 	}
 	insertContents(t, items...)
 
-	whole := search(t, "", "glimmerstone", map[string]any{"first": 100})
+	whole := searchAs(t, "", "glimmerstone", map[string]any{"first": 100})
 	if len(whole.Search.Edges) != 25 || whole.Search.PageInfo.HasNextPage || whole.Search.PageInfo.HasPreviousPage {
 		t.Fatalf("one page of 100 = %d items, pageInfo %+v", len(whole.Search.Edges), whole.Search.PageInfo)
 	}
@@ -301,7 +301,7 @@ func TestSearchPagination(t *testing.T) {
 				if i > 30 {
 					t.Fatal("pagination does not end")
 				}
-				p := search(t, "", "glimmerstone", vars)
+				p := searchAs(t, "", "glimmerstone", vars)
 				if p.Search.PageInfo.HasPreviousPage != (i > 0) {
 					t.Errorf("page %d: hasPreviousPage = %v", i, p.Search.PageInfo.HasPreviousPage)
 				}
@@ -319,7 +319,7 @@ func TestSearchPagination(t *testing.T) {
 }
 
 func TestSearchBadInput(t *testing.T) {
-	other := search(t, "", "post", map[string]any{"first": 1})
+	other := searchAs(t, "", "post", map[string]any{"first": 1})
 	if other.Search.PageInfo.EndCursor == nil {
 		t.Fatal("the search for post found nothing")
 	}
@@ -341,7 +341,7 @@ func TestSearchBadInput(t *testing.T) {
 		{"cursor of another search", "glimmerstone", map[string]any{"after": *other.Search.PageInfo.EndCursor}, foreign},
 		{"cursor of the contents list", "post", map[string]any{"after": *list.Contents.PageInfo.EndCursor}, foreign},
 		{"cursor that is not one", "post", map[string]any{"after": "not-a-cursor"}, foreign},
-		{"forged cursor with a bad key", "post", map[string]any{"after": relay.Cursor{Order: postgres.SearchOrder("post"), Key: "NaN@1", ID: 1}.Encode()}, foreign},
+		{"forged cursor with a bad key", "post", map[string]any{"after": relay.Cursor{Order: search.Order("post"), Key: "NaN@1", ID: 1}.Encode()}, foreign},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -353,12 +353,12 @@ func TestSearchBadInput(t *testing.T) {
 		})
 	}
 	t.Run("200 characters are fine", func(t *testing.T) {
-		if p := search(t, "", strings.Repeat("a", 200), nil); len(p.Search.Edges) != 0 {
+		if p := searchAs(t, "", strings.Repeat("a", 200), nil); len(p.Search.Edges) != 0 {
 			t.Errorf("found %v", p.slugs())
 		}
 	})
 	t.Run("a cursor of the same words differently spaced is accepted", func(t *testing.T) {
-		search(t, "", "  POST ", map[string]any{"first": 1, "after": *other.Search.PageInfo.EndCursor})
+		searchAs(t, "", "  POST ", map[string]any{"first": 1, "after": *other.Search.PageInfo.EndCursor})
 	})
 }
 

@@ -11,34 +11,21 @@ import (
 	"github.com/tailorhq/tailor/graph/model"
 	"github.com/tailorhq/tailor/internal/content"
 	"github.com/tailorhq/tailor/internal/loaders"
-	"github.com/tailorhq/tailor/internal/postgres"
 	"github.com/tailorhq/tailor/internal/relay"
 )
 
 // Topics is the resolver for the topics field.
 func (r *queryResolver) Topics(ctx context.Context, first *int, after *string, last *int, before *string) (*model.TopicConnection, error) {
-	page, err := pageArgs(first, after, last, before).Resolve(postgres.TopicOrderName, r.PageSize)
+	list, err := r.Catalog.Topics(ctx, pageArgs(first, after, last, before))
 	if err != nil {
 		return nil, err
 	}
-	list, err := r.TopicStore.List(ctx, page)
-	if err != nil {
-		return nil, err
-	}
-	conn := &model.TopicConnection{Edges: make([]*model.TopicEdge, len(list.Items)), Count: r.TopicStore.Count}
-	cursors := make([]string, len(list.Items))
-	for i, t := range list.Items {
-		cursors[i] = postgres.TopicCursor(t)
-		conn.Edges[i] = &model.TopicEdge{Cursor: cursors[i], Node: t}
-	}
-	info := relay.NewPageInfo(page, list.More, cursors)
-	conn.PageInfo = &info
-	return conn, nil
+	return topicConnection(list, r.Catalog.CountTopics), nil
 }
 
 // Topic is the resolver for the topic field.
 func (r *queryResolver) Topic(ctx context.Context, slug string) (*content.Topic, error) {
-	return r.TopicStore.BySlug(ctx, slug)
+	return r.Catalog.TopicBySlug(ctx, slug)
 }
 
 // ID is the resolver for the id field.

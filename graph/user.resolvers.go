@@ -61,7 +61,7 @@ func (r *queryResolver) Viewer(ctx context.Context) (*user.User, error) {
 	if !v.Can(access.ScopeUsersRead) {
 		return nil, nil
 	}
-	return loaders.For(ctx).UserByID.Load(ctx, v.UserID)()
+	return loaders.Get(ctx, loaders.For(ctx).UserByID, v.UserID)
 }
 
 // User is the resolver for the user field.
@@ -70,18 +70,18 @@ func (r *queryResolver) User(ctx context.Context, id *string, handle *string) (*
 		return nil, apperr.Invalid("id", "give exactly one of id or handle")
 	}
 	if handle != nil {
-		return r.UserStore.ByHandle(ctx, *handle)
+		return r.People.ByHandle(ctx, *handle)
 	}
 	uid, err := relay.ParseIDOf("id", *id, relay.TypeUser)
 	if err != nil {
 		return nil, err
 	}
-	return loaders.For(ctx).UserByID.Load(ctx, uid)()
+	return loaders.Get(ctx, loaders.For(ctx).UserByID, uid)
 }
 
 // Topic is the resolver for the topic field.
 func (r *topicPreferenceResolver) Topic(ctx context.Context, obj *user.TopicWeight) (*content.Topic, error) {
-	return loaders.For(ctx).TopicByID.Load(ctx, obj.TopicID)()
+	return loaders.Get(ctx, loaders.For(ctx).TopicByID, obj.TopicID)
 }
 
 // ID is the resolver for the id field.
@@ -102,23 +102,7 @@ func (r *userResolver) Contents(ctx context.Context, obj *user.User, first *int,
 
 // Preferences is the resolver for the preferences field.
 func (r *userResolver) Preferences(ctx context.Context, obj *user.User) (*user.Preferences, error) {
-	l := loaders.For(ctx)
-	p, err := l.PreferencesByUserID.Load(ctx, obj.ID)()
-	if err != nil || p == nil {
-		return p, err
-	}
-	// Every topic and person the preferences name is read at once, one statement each.
-	var topics, people []int64
-	if selectsAny(ctx, "topics", "mutedTopics") {
-		topics = append(append([]int64{}, p.MutedTopicIDs...), topicIDs(p.TopicWeights)...)
-	}
-	if selectsAny(ctx, "followedAuthors", "mutedAuthors") {
-		people = append(append([]int64{}, p.FollowedAuthorIDs...), p.MutedAuthorIDs...)
-	}
-	if err := l.PreloadNamed(ctx, topics, people); err != nil {
-		return nil, err
-	}
-	return p, nil
+	return loaders.Get(ctx, loaders.For(ctx).PreferencesByUserID, obj.ID)
 }
 
 func (r *Resolver) Preferences() PreferencesResolver { return &preferencesResolver{r} }

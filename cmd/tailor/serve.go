@@ -21,7 +21,6 @@ import (
 	"github.com/tailorhq/tailor/graph"
 	"github.com/tailorhq/tailor/internal/auth"
 	"github.com/tailorhq/tailor/internal/config"
-	"github.com/tailorhq/tailor/internal/content"
 	"github.com/tailorhq/tailor/internal/loaders"
 	"github.com/tailorhq/tailor/internal/password"
 	"github.com/tailorhq/tailor/internal/postgres"
@@ -146,16 +145,14 @@ func newMux(ctx context.Context, cfg config.Config, db *sqlx.DB, logger *slog.Lo
 	if err != nil {
 		return nil, err
 	}
+	services, stores := wire(cfg, db, authService)
 	return graph.NewHTTPHandler(graph.Options{
-		Auth:      authService,
-		DB:        db,
-		FeedReuse: cfg.FeedReuse,
-		Editor:    content.NewEditor(postgres.NewEditStore(db), time.Now),
-		Logger:    logger,
+		Services: services,
+		Stores:   stores,
+		Logger:   logger,
 		Limits: graph.OperationLimits{Tokens: cfg.MaxTokens, Depth: cfg.MaxDepth, Fields: cfg.MaxFields,
 			Aliases: cfg.MaxAliases, RootFields: cfg.MaxRootFields, SameName: cfg.MaxSameName},
 		ClientIPHeader:   cfg.ClientIPHeader,
-		Stores:           loaders.NewStores(db),
 		Loaders:          loaders.Config{Wait: cfg.LoaderWait, MaxBatch: cfg.LoaderMaxBatch},
 		PageSize:         relay.Limits{Default: cfg.PageSizeDefault, Max: cfg.PageSizeMax},
 		MaxComplexity:    cfg.MaxComplexity,

@@ -70,18 +70,6 @@ type ContentStats struct {
 	Bookmarks int `json:"bookmarks"`
 }
 
-// What the signed-in viewer has done with one content item.
-type ContentViewerState struct {
-	// Whether you have viewed the item.
-	Viewed bool `json:"viewed"`
-	// Whether you like the item.
-	Liked bool `json:"liked"`
-	// Whether you have bookmarked the item.
-	Bookmarked bool `json:"bookmarked"`
-	// Whether you have hidden the item from your feed.
-	Hidden bool `json:"hidden"`
-}
-
 // Creates an API key for the signed-in user.
 type CreateAPIKeyInput struct {
 	// What the key is for (1 to 100 characters).

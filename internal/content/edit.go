@@ -9,6 +9,7 @@ import (
 
 	"github.com/tailorhq/tailor/internal/access"
 	"github.com/tailorhq/tailor/internal/apperr"
+	"github.com/tailorhq/tailor/internal/language"
 	"github.com/tailorhq/tailor/internal/user"
 )
 
@@ -21,8 +22,7 @@ const (
 )
 
 var (
-	languagePattern = regexp.MustCompile(`^[a-z]{2}$`)
-	slugPattern     = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+	slugPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 )
 
 // Draft is a new content item as its author writes it.
@@ -58,8 +58,8 @@ func validateText(errs *apperr.FieldErrors, field, value string, required bool, 
 	}
 }
 
-func validateCommon(errs *apperr.FieldErrors, language *string, topicIDs []int64, topicsGiven bool) {
-	if language != nil && !languagePattern.MatchString(*language) {
+func validateCommon(errs *apperr.FieldErrors, lang *string, topicIDs []int64, topicsGiven bool) {
+	if lang != nil && !language.Valid(*lang) {
 		errs.Add("language", apperr.FieldInvalid, "language is a two-letter lowercase ISO 639-1 code such as \"en\"")
 	}
 	if topicsGiven && (len(topicIDs) == 0 || len(topicIDs) > MaxTopics) {

@@ -27,12 +27,14 @@ type Service struct {
 	store Store
 	now   func() time.Time
 	reuse time.Duration
+	pages relay.Limits
 }
 
-// NewService returns a Service over store. A viewer who asks for the first page again within
-// reuse gets the same ranking without it being computed anew; zero ranks every time.
-func NewService(store Store, now func() time.Time, reuse time.Duration) *Service {
-	return &Service{store: store, now: now, reuse: reuse}
+// NewService returns a Service over store, with pages bounded by pages. A viewer who asks for
+// the first page again within reuse gets the same ranking without it being computed anew;
+// zero ranks every time.
+func NewService(store Store, now func() time.Time, reuse time.Duration, pages relay.Limits) *Service {
+	return &Service{store: store, now: now, reuse: reuse, pages: pages}
 }
 
 // Page is one page of a feed.
@@ -41,11 +43,21 @@ type Page struct {
 	// Cursors are the items' cursors; More tells whether the feed goes on.
 	Cursors []string
 	More    bool
+	// After tells whether the page follows a cursor.
+	After bool
 }
 
 // Page returns the page of v's feed after the cursor (or the first page, ranking the feed
-// afresh and keeping it as a snapshot that later pages read).
-func (s *Service) Page(ctx context.Context, v access.Viewer, first int, after *string) (Page, error) {
+// afresh and keeping it as a snapshot that later pages read); first is the page size.
+func (s *Service) Page(ctx context.Context, v access.Viewer, firstArg *int, after *string) (Page, error) {
+	first := s.pages.Default
+	if firstArg != nil {
+		if *firstArg < 1 || *firstArg > s.pages.Max {
+			return Page{}, apperr.Invalid("first", "first must be between 1 and %d, got %d", s.pages.Max, *firstArg)
+		}
+		first = *firstArg
+	}
+	v = v.ForContent()
 	if after == nil {
 		return s.firstPage(ctx, v, first)
 	}
@@ -64,7 +76,9 @@ func (s *Service) Page(ctx context.Context, v access.Viewer, first int, after *s
 	if !ok {
 		return Page{}, apperr.Invalid("after", "after: this feed has expired or belongs to another viewer; ask for the first page again without after")
 	}
-	return newPage(id, items, first), nil
+	p := newPage(id, items, first)
+	p.After = true
+	return p, nil
 }
 
 func (s *Service) firstPage(ctx context.Context, v access.Viewer, first int) (Page, error) {

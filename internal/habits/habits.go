@@ -131,3 +131,12 @@ func Apply(s State, k Kind, dwell time.Duration, now time.Time) Change {
 	}
 	return c
 }
+
+// ViewerState is what one person has done with one item, as a client sees it.
+type ViewerState struct {
+	ContentID  int64 `db:"content_id"`
+	Viewed     bool  `db:"viewed"`
+	Liked      bool  `db:"liked"`
+	Bookmarked bool  `db:"bookmarked"`
+	Hidden     bool  `db:"hidden"`
+}

@@ -10,34 +10,53 @@ import (
 	"time"
 
 	"github.com/graph-gophers/dataloader/v7"
-	"github.com/jmoiron/sqlx"
 
 	"github.com/tailorhq/tailor/internal/access"
 	"github.com/tailorhq/tailor/internal/auth"
 	"github.com/tailorhq/tailor/internal/content"
-	"github.com/tailorhq/tailor/internal/postgres"
+	"github.com/tailorhq/tailor/internal/habits"
 	"github.com/tailorhq/tailor/internal/relay"
 	"github.com/tailorhq/tailor/internal/user"
 )
 
-// Stores are the batch reads the loaders are built on.
-type Stores struct {
-	Users        *postgres.UserStore
-	Topics       *postgres.TopicStore
-	Contents     *postgres.ContentStore
-	Interactions *postgres.InteractionStore
-	Accounts     *postgres.AccountStore
+// UserReader reads accounts and their preferences by ID, in key order, nil where missing.
+type UserReader interface {
+	ByIDs(ctx context.Context, ids []int64) ([]*user.User, error)
+	PreferencesByUserIDs(ctx context.Context, ids []int64) ([]*user.Preferences, error)
 }
 
-// NewStores returns the stores over db.
-func NewStores(db *sqlx.DB) Stores {
-	return Stores{
-		Users:        postgres.NewUserStore(db),
-		Topics:       postgres.NewTopicStore(db),
-		Contents:     postgres.NewContentStore(db),
-		Interactions: postgres.NewInteractionStore(db),
-		Accounts:     postgres.NewAccountStore(db),
-	}
+// TopicReader reads topics by ID and the topics of content items, in key order.
+type TopicReader interface {
+	ByIDs(ctx context.Context, ids []int64) ([]*content.Topic, error)
+	ByContentIDs(ctx context.Context, contentIDs []int64) ([][]*content.Topic, error)
+}
+
+// ContentReader reads content items, pages of them under parents, their counts and related
+// items, in key order and through the viewer's visibility rules.
+type ContentReader interface {
+	ByIDs(ctx context.Context, v access.Viewer, ids []int64, withBody bool) ([]*content.Content, error)
+	ListByParents(ctx context.Context, parent content.Parent, parentIDs []int64, q content.ListQuery) ([]content.List, error)
+	CountByParents(ctx context.Context, parent content.Parent, parentIDs []int64, v access.Viewer) ([]int, error)
+	RelatedByIDs(ctx context.Context, v access.Viewer, ids []int64, first int) ([][]*content.Content, error)
+}
+
+// StateReader reads a viewer's state for content items, in key order.
+type StateReader interface {
+	ViewerStates(ctx context.Context, userID int64, contentIDs []int64) ([]*habits.ViewerState, error)
+}
+
+// KeyReader reads users' API keys, in key order.
+type KeyReader interface {
+	APIKeysByUserIDs(ctx context.Context, userIDs []int64) ([][]*auth.APIKey, error)
+}
+
+// Stores are the batch reads the loaders are built on.
+type Stores struct {
+	Users        UserReader
+	Topics       TopicReader
+	Contents     ContentReader
+	Interactions StateReader
+	Accounts     KeyReader
 }
 
 // Config tunes the loaders.
@@ -54,7 +73,8 @@ type ContentKey struct {
 	WithBody bool
 }
 
-// ChildPage asks for one page of the content under a parent (an author or a topic).
+// ChildPage asks for one page of the content under a parent (an author or a topic), in the
+// ordering Order and with the position of the page's cursor.
 type ChildPage struct {
 	ParentID int64
 	Order    content.Order
@@ -79,7 +99,7 @@ func NewChildPage(parentID int64, o content.Order, p relay.Page, withBody bool) 
 func (k ChildPage) page() relay.Page {
 	p := relay.Page{Limit: k.Limit, Backward: k.Backward}
 	if k.HasCursor {
-		p.Cursor = &relay.Cursor{Order: postgres.ContentOrderName(k.Order), Key: k.CursorKey, ID: k.CursorID}
+		p.Cursor = &relay.Cursor{Order: k.Order.CursorName(), Key: k.CursorKey, ID: k.CursorID}
 	}
 	return p
 }
@@ -97,14 +117,14 @@ type Loaders struct {
 	TopicByID            *dataloader.Loader[int64, *content.Topic]
 	ContentByID          *dataloader.Loader[ContentKey, *content.Content]
 	TopicsByContentID    *dataloader.Loader[int64, []*content.Topic]
-	ContentsByAuthor     *dataloader.Loader[ChildPage, postgres.ContentList]
-	ContentsByTopic      *dataloader.Loader[ChildPage, postgres.ContentList]
+	ContentsByAuthor     *dataloader.Loader[ChildPage, content.List]
+	ContentsByTopic      *dataloader.Loader[ChildPage, content.List]
 	ContentCountByAuthor *dataloader.Loader[int64, int]
 	ContentCountByTopic  *dataloader.Loader[int64, int]
 	APIKeysByUserID      *dataloader.Loader[int64, []*auth.APIKey]
 	RelatedByContentID   *dataloader.Loader[RelatedKey, []*content.Content]
 	// ViewerStateByContentID answers for the operation's viewer; it is nil for anonymous viewers.
-	ViewerStateByContentID *dataloader.Loader[int64, *postgres.ViewerState]
+	ViewerStateByContentID *dataloader.Loader[int64, *habits.ViewerState]
 
 	stores Stores
 	viewer access.Viewer
@@ -126,10 +146,10 @@ func New(ctx context.Context, s Stores, cfg Config, v access.Viewer) *Loaders {
 				return s.Contents.ByIDs(ctx, v, ids, withBody)
 			})),
 		TopicsByContentID:    newLoader(cfg, byID(s.Topics.ByContentIDs)),
-		ContentsByAuthor:     newLoader(cfg, childPages(s.Contents, postgres.ParentAuthor, v)),
-		ContentsByTopic:      newLoader(cfg, childPages(s.Contents, postgres.ParentTopic, v)),
-		ContentCountByAuthor: newLoader(cfg, byID(countByParents(s.Contents, postgres.ParentAuthor, v))),
-		ContentCountByTopic:  newLoader(cfg, byID(countByParents(s.Contents, postgres.ParentTopic, v))),
+		ContentsByAuthor:     newLoader(cfg, childPages(s.Contents, content.ParentAuthor, v)),
+		ContentsByTopic:      newLoader(cfg, childPages(s.Contents, content.ParentTopic, v)),
+		ContentCountByAuthor: newLoader(cfg, byID(countByParents(s.Contents, content.ParentAuthor, v))),
+		ContentCountByTopic:  newLoader(cfg, byID(countByParents(s.Contents, content.ParentTopic, v))),
 		APIKeysByUserID:      newLoader(cfg, byID(s.Accounts.APIKeysByUserIDs)),
 		RelatedByContentID:   newLoader(cfg, relatedBatch(s, v)),
 	}
@@ -137,7 +157,7 @@ func New(ctx context.Context, s Stores, cfg Config, v access.Viewer) *Loaders {
 		l.UserByID.Prime(ctx, v.Account.ID, v.Account)
 	}
 	if !v.Anonymous() {
-		l.ViewerStateByContentID = newLoader(cfg, byID(func(ctx context.Context, ids []int64) ([]*postgres.ViewerState, error) {
+		l.ViewerStateByContentID = newLoader(cfg, byID(func(ctx context.Context, ids []int64) ([]*habits.ViewerState, error) {
 			return s.Interactions.ViewerStates(ctx, v.UserID, ids)
 		}))
 	}
@@ -193,24 +213,25 @@ func grouped[K comparable, G comparable, V any](split func(K) (G, int64), fetch 
 	}
 }
 
-func childPages(s *postgres.ContentStore, parent postgres.Parent, v access.Viewer) dataloader.BatchFunc[ChildPage, postgres.ContentList] {
+func childPages(s ContentReader, parent content.Parent, v access.Viewer) dataloader.BatchFunc[ChildPage, content.List] {
 	return grouped(
 		func(k ChildPage) (ChildPage, int64) { return k.withoutParent(), k.ParentID },
-		func(ctx context.Context, k ChildPage, ids []int64) ([]postgres.ContentList, error) {
-			return s.ListByParents(ctx, parent, ids, postgres.ContentListQuery{
+		func(ctx context.Context, k ChildPage, ids []int64) ([]content.List, error) {
+			return s.ListByParents(ctx, parent, ids, content.ListQuery{
 				Viewer: v, Order: k.Order, Page: k.page(), WithBody: k.WithBody,
 			})
 		})
 }
 
-func countByParents(s *postgres.ContentStore, parent postgres.Parent, v access.Viewer) func(context.Context, []int64) ([]int, error) {
+func countByParents(s ContentReader, parent content.Parent, v access.Viewer) func(context.Context, []int64) ([]int, error) {
 	return func(ctx context.Context, ids []int64) ([]int, error) {
 		return s.CountByParents(ctx, parent, ids, v)
 	}
 }
 
 // results turns a read's answer into one result per key. A failed read fails every key; a
-// read that answered the wrong number of values is a bug reported on every key.
+// read that answered the wrong number of values is a bug reported on every key. Failures are
+// not remembered: Get and GetMany clear them, so a retry reads again.
 func results[V any](n int, values []V, err error) []*dataloader.Result[V] {
 	out := make([]*dataloader.Result[V], n)
 	for i := range out {
@@ -233,6 +254,31 @@ func (e loaderError) Error() string { return string(e) }
 const errWrongLength = loaderError("loaders: a batch read answered the wrong number of keys")
 
 type ctxKey struct{}
+
+// Get loads key through l and forgets a failure, so that asking again reads again instead of
+// repeating the error (dataloader v7 caches failed loads too).
+func Get[K comparable, V any](ctx context.Context, l *dataloader.Loader[K, V], key K) (V, error) {
+	v, err := l.Load(ctx, key)()
+	if err != nil {
+		l.Clear(ctx, key)
+	}
+	return v, err
+}
+
+// GetMany loads keys through l and forgets the keys that failed.
+func GetMany[K comparable, V any](ctx context.Context, l *dataloader.Loader[K, V], keys []K) ([]V, error) {
+	values, errs := l.LoadMany(ctx, keys)()
+	var first error
+	for i, err := range errs {
+		if err != nil {
+			l.Clear(ctx, keys[i])
+			if first == nil {
+				first = err
+			}
+		}
+	}
+	return values, first
+}
 
 // For returns the loaders of the operation ctx belongs to.
 func For(ctx context.Context) *Loaders {

@@ -12,6 +12,7 @@ import (
 	"github.com/tailorhq/tailor/internal/pgtest"
 	"github.com/tailorhq/tailor/internal/postgres"
 	"github.com/tailorhq/tailor/internal/relay"
+	"github.com/tailorhq/tailor/internal/sqlstats"
 )
 
 // benchAuthors is the number of keys in one batch: about the authors of a page of 50 items.
@@ -48,7 +49,7 @@ func benchStores(tb testing.TB) (loaders.Stores, []int64) {
 	if err := db.DB.SelectContext(ctx, &ids, "SELECT id FROM users ORDER BY id"); err != nil {
 		tb.Fatal(err)
 	}
-	return loaders.NewStores(db.DB), ids
+	return loaders.Stores{Users: postgres.NewUserStore(db.DB), Topics: postgres.NewTopicStore(db.DB), Contents: postgres.NewContentStore(db.DB), Interactions: postgres.NewInteractionStore(db.DB), Accounts: postgres.NewAccountStore(db.DB)}, ids
 }
 
 // benchConfigs are the loader settings the benchmarks run with: a batch that runs as soon as
@@ -70,7 +71,7 @@ func benchConfigs() []struct {
 // loadUsers loads every author through a new request's UserByID loader and returns the
 // number of statements it ran.
 func loadUsers(tb testing.TB, s loaders.Stores, cfg loaders.Config, ids []int64) int64 {
-	ctx, counter := postgres.WithStatementCounter(context.Background())
+	ctx, counter := sqlstats.WithCounter(context.Background())
 	l := loaders.New(context.Background(), s, cfg, access.Viewer{})
 	users, errs := l.UserByID.LoadMany(ctx, ids)()
 	for i, u := range users {
@@ -88,9 +89,9 @@ func loadUsers(tb testing.TB, s loaders.Stores, cfg loaders.Config, ids []int64)
 // ContentsByAuthor loader, key by key as the resolvers do, and returns the number of
 // statements it ran.
 func loadNewest3(tb testing.TB, s loaders.Stores, cfg loaders.Config, ids []int64) int64 {
-	ctx, counter := postgres.WithStatementCounter(context.Background())
+	ctx, counter := sqlstats.WithCounter(context.Background())
 	l := loaders.New(context.Background(), s, cfg, access.Viewer{})
-	thunks := make([]func() (postgres.ContentList, error), len(ids))
+	thunks := make([]func() (content.List, error), len(ids))
 	for i, id := range ids {
 		thunks[i] = l.ContentsByAuthor.Load(ctx, loaders.NewChildPage(id, content.NewestFirst(), relay.Page{Limit: 3}, false))
 	}

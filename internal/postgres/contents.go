@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -74,18 +73,6 @@ func orderKey(o content.Order) string {
 	return "c.sorted_at"
 }
 
-// CursorOf returns the cursor of c in a list sorted by o.
-func CursorOf(c *content.Content, o content.Order) string {
-	key := c.SortedAt.UTC().Format(time.RFC3339Nano)
-	if o.Field == content.OrderTitle {
-		key = c.Title
-	}
-	return relay.Cursor{Order: ContentOrderName(o), Key: key, ID: c.ID}.Encode()
-}
-
-// ContentOrderName names a content ordering inside its cursors.
-func ContentOrderName(o content.Order) string { return "contents/" + o.Name() }
-
 // applyPage adds the keyset condition of p and returns the ORDER BY and LIMIT clauses.
 func applyPage(q *query, o content.Order, p relay.Page) (string, error) {
 	return applyPageOn(q, orderKey(o), "c.id", o, p)
@@ -99,32 +86,21 @@ func applyPageOn(q *query, key, id string, o content.Order, p relay.Page) (strin
 		dir, cmp = "DESC", "<"
 	}
 	if p.Cursor != nil {
-		var keyArg any = p.Cursor.Key
-		if o.Field == content.OrderPublishedAt {
-			t, err := time.Parse(time.RFC3339Nano, p.Cursor.Key)
-			if err != nil {
-				field := "after"
-				if p.Backward {
-					field = "before"
-				}
-				return "", apperr.Invalid(field, "%s: the cursor is not valid; pass a cursor returned by this connection", field)
-			}
-			keyArg = t
+		field := "after"
+		if p.Backward {
+			field = "before"
+		}
+		keyArg, err := o.ParseCursorKey(field, p.Cursor.Key)
+		if err != nil {
+			return "", err
 		}
 		q.and(fmt.Sprintf("(%s, %s) %s (%s, %s)", key, id, cmp, q.arg(keyArg), q.arg(p.Cursor.ID)))
 	}
 	return fmt.Sprintf("ORDER BY %s %s, %s %s LIMIT %d", key, dir, id, dir, p.Limit+1), nil
 }
 
-// ContentList is one page of content items in list order.
-type ContentList struct {
-	Items []*content.Content
-	// More reports whether the list goes on past this page in the direction of travel.
-	More bool
-}
-
-func newContentList(rows []*content.Content, p relay.Page) ContentList {
-	l := ContentList{Items: rows}
+func newContentList(rows []*content.Content, o content.Order, p relay.Page) content.List {
+	l := content.List{Items: rows, Order: o, Page: p}
 	if len(rows) > p.Limit {
 		l.Items, l.More = rows[:p.Limit], true
 	}
@@ -134,17 +110,8 @@ func newContentList(rows []*content.Content, p relay.Page) ContentList {
 	return l
 }
 
-// ContentListQuery is what a content list asks for.
-type ContentListQuery struct {
-	Viewer   access.Viewer
-	Filter   content.Filter
-	Order    content.Order
-	Page     relay.Page
-	WithBody bool
-}
-
 // List returns one page of the content items that match lq.
-func (s *ContentStore) List(ctx context.Context, lq ContentListQuery) (ContentList, error) {
+func (s *ContentStore) List(ctx context.Context, lq content.ListQuery) (content.List, error) {
 	q := &query{}
 	from, tail, err := "contents c", "", error(nil)
 	if topic, ok := listedTopicWalk(lq.Viewer, lq.Filter, lq.Order); ok {
@@ -163,14 +130,14 @@ func (s *ContentStore) List(ctx context.Context, lq ContentListQuery) (ContentLi
 		tail, err = applyPage(q, lq.Order, lq.Page)
 	}
 	if err != nil {
-		return ContentList{}, err
+		return content.List{}, err
 	}
 	var rows []*content.Content
 	stmt := fmt.Sprintf("SELECT %s FROM %s WHERE %s %s", columns(lq.WithBody), from, q.whereClause(), tail)
 	if err := s.db.SelectContext(ctx, &rows, stmt, q.args...); err != nil {
-		return ContentList{}, fmt.Errorf("list contents: %w", err)
+		return content.List{}, fmt.Errorf("list contents: %w", err)
 	}
-	return newContentList(rows, lq.Page), nil
+	return newContentList(rows, lq.Order, lq.Page), nil
 }
 
 // listedTopicWalk reports whether a list can be read from one topic's listing index: one topic,
@@ -198,17 +165,8 @@ func (s *ContentStore) Count(ctx context.Context, v access.Viewer, f content.Fil
 	return n, nil
 }
 
-// Parent names the relation a batched child list hangs from.
-type Parent int
-
-// The parents of content lists.
-const (
-	ParentAuthor Parent = iota + 1
-	ParentTopic
-)
-
-func parentCondition(p Parent) string {
-	if p == ParentTopic {
+func parentCondition(p content.Parent) string {
+	if p == content.ParentTopic {
 		return "EXISTS (SELECT 1 FROM content_topics pt WHERE pt.content_id = c.id AND pt.topic_id = p.parent_id)"
 	}
 	return "c.author_id = p.parent_id"
@@ -217,7 +175,7 @@ func parentCondition(p Parent) string {
 // ListByParents returns one page of content for each parent ID, in the order of parentIDs,
 // with a single statement: a lateral subquery per parent walks that parent's index and stops
 // at the page size, instead of numbering every child row.
-func (s *ContentStore) ListByParents(ctx context.Context, parent Parent, parentIDs []int64, lq ContentListQuery) ([]ContentList, error) {
+func (s *ContentStore) ListByParents(ctx context.Context, parent content.Parent, parentIDs []int64, lq content.ListQuery) ([]content.List, error) {
 	q := &query{}
 	ids := q.arg(pq.Array(parentIDs))
 	q.and(parentCondition(parent))
@@ -241,20 +199,20 @@ func (s *ContentStore) ListByParents(ctx context.Context, parent Parent, parentI
 	for i := range rows {
 		byParent[rows[i].ParentID] = append(byParent[rows[i].ParentID], &rows[i].Content)
 	}
-	out := make([]ContentList, len(parentIDs))
+	out := make([]content.List, len(parentIDs))
 	for i, id := range parentIDs {
-		out[i] = newContentList(byParent[id], lq.Page)
+		out[i] = newContentList(byParent[id], lq.Order, lq.Page)
 	}
 	return out, nil
 }
 
 // CountByParents returns, in the order of parentIDs, how many items visible to v each parent has.
-func (s *ContentStore) CountByParents(ctx context.Context, parent Parent, parentIDs []int64, v access.Viewer) ([]int, error) {
+func (s *ContentStore) CountByParents(ctx context.Context, parent content.Parent, parentIDs []int64, v access.Viewer) ([]int, error) {
 	q := &query{}
 	ids := q.arg(pq.Array(parentIDs))
 	visibleTo(q, v)
 	var stmt string
-	if parent == ParentTopic {
+	if parent == content.ParentTopic {
 		stmt = fmt.Sprintf(`SELECT ct.topic_id AS parent_id, count(*) AS n FROM content_topics ct
 			JOIN contents c ON c.id = ct.content_id WHERE ct.topic_id = ANY(%s) AND %s GROUP BY ct.topic_id`, ids, q.whereClause())
 	} else {

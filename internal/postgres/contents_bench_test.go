@@ -52,15 +52,15 @@ func benchContents(tb testing.TB, contents int) (*sqlx.DB, []int64) {
 // listCase is one content list the gateway asks for.
 type listCase struct {
 	name string
-	q    postgres.ContentListQuery
+	q    content.ListQuery
 }
 
 // benchLists are the lists of the HTTP benchmark's workloads, as the resolvers ask for them
 // (no body, anonymous viewer). The feed's SQL joins this table when the feed exists.
 func benchLists(topicID int64) []listCase {
 	return []listCase{
-		{"newest-first-20", postgres.ContentListQuery{Order: content.NewestFirst(), Page: relay.Page{Limit: 20}}},
-		{"newest-first-50-one-topic", postgres.ContentListQuery{
+		{"newest-first-20", content.ListQuery{Order: content.NewestFirst(), Page: relay.Page{Limit: 20}}},
+		{"newest-first-50-one-topic", content.ListQuery{
 			Filter: content.Filter{TopicIDs: []int64{topicID}}, Order: content.NewestFirst(), Page: relay.Page{Limit: 50},
 		}},
 	}

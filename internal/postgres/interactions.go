@@ -6,6 +6,8 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"github.com/tailorhq/tailor/internal/habits"
 )
 
 // InteractionStore reads what users did with content.
@@ -14,28 +16,19 @@ type InteractionStore struct{ db *sqlx.DB }
 // NewInteractionStore returns an InteractionStore over db.
 func NewInteractionStore(db *sqlx.DB) *InteractionStore { return &InteractionStore{db: db} }
 
-// ViewerState is what one user has done with one content item, as kept in content_states.
-type ViewerState struct {
-	ContentID  int64 `db:"content_id"`
-	Viewed     bool  `db:"viewed"`
-	Liked      bool  `db:"liked"`
-	Bookmarked bool  `db:"bookmarked"`
-	Hidden     bool  `db:"hidden"`
-}
-
 // ViewerStates returns userID's state for each content item, in the order of contentIDs.
-func (s *InteractionStore) ViewerStates(ctx context.Context, userID int64, contentIDs []int64) ([]*ViewerState, error) {
+func (s *InteractionStore) ViewerStates(ctx context.Context, userID int64, contentIDs []int64) ([]*habits.ViewerState, error) {
 	const stmt = `SELECT content_id, viewed_at IS NOT NULL AS viewed, liked_at IS NOT NULL AS liked,
 		bookmarked_at IS NOT NULL AS bookmarked, hidden_at IS NOT NULL AS hidden
 	FROM content_states WHERE user_id = $1 AND content_id = ANY($2)`
-	var rows []*ViewerState
+	var rows []*habits.ViewerState
 	if err := s.db.SelectContext(ctx, &rows, stmt, userID, pq.Array(contentIDs)); err != nil {
 		return nil, fmt.Errorf("viewer states: %w", err)
 	}
-	out := inKeyOrder(contentIDs, rows, func(v *ViewerState) int64 { return v.ContentID })
+	out := inKeyOrder(contentIDs, rows, func(v *habits.ViewerState) int64 { return v.ContentID })
 	for i, st := range out {
 		if st == nil {
-			out[i] = &ViewerState{ContentID: contentIDs[i]}
+			out[i] = &habits.ViewerState{ContentID: contentIDs[i]}
 		}
 	}
 	return out, nil

@@ -26,7 +26,7 @@ import (
 var migrationFiles embed.FS
 
 // Open connects to the database named by dsn. Every statement run with a context carrying a
-// StatementCounter is counted.
+// sqlstats counter is counted.
 func Open(ctx context.Context, dsn string, maxConns int) (*sqlx.DB, error) {
 	connector, err := pq.NewConnector(withSessionDefaults(dsn))
 	if err != nil {

@@ -8,35 +8,13 @@ import (
 
 	"github.com/tailorhq/tailor/internal/access"
 	"github.com/tailorhq/tailor/internal/content"
+	"github.com/tailorhq/tailor/internal/habits"
 	"github.com/tailorhq/tailor/internal/relay"
 )
 
-// Shelf is a user's personal list of items: what they bookmarked or what they viewed.
-type Shelf string
-
-// The shelves.
-const (
-	ShelfBookmarks Shelf = "bookmarked_at"
-	ShelfHistory   Shelf = "viewed_at"
-)
-
-// ShelfOrderName names a shelf's ordering inside its cursors.
-func ShelfOrderName(s Shelf) string { return "shelf/" + string(s) }
-
-// ShelfItem is an item on a shelf with the time it was put there.
-type ShelfItem struct {
-	Content *content.Content
-	At      time.Time
-}
-
-// Cursor returns the item's cursor on shelf s.
-func (it ShelfItem) Cursor(s Shelf) string {
-	return relay.Cursor{Order: ShelfOrderName(s), Key: strconv.FormatInt(it.At.UnixMicro(), 10), ID: it.Content.ID}.Encode()
-}
-
 // ShelfPage lists userID's shelf, most recent first, as v may see the items. Only forward
 // paging is offered.
-func (s *ContentStore) ShelfPage(ctx context.Context, v access.Viewer, userID int64, shelf Shelf, p relay.Page) ([]ShelfItem, bool, error) {
+func (s *HabitStore) ShelfPage(ctx context.Context, v access.Viewer, userID int64, shelf habits.Shelf, p relay.Page) ([]habits.ShelfItem, bool, error) {
 	q := &query{}
 	col := "cs." + string(shelf)
 	q.and("cs.user_id = " + q.arg(userID))
@@ -62,15 +40,15 @@ func (s *ContentStore) ShelfPage(ctx context.Context, v access.Viewer, userID in
 	if more {
 		rows = rows[:p.Limit]
 	}
-	out := make([]ShelfItem, len(rows))
+	out := make([]habits.ShelfItem, len(rows))
 	for i := range rows {
-		out[i] = ShelfItem{Content: &rows[i].Content, At: rows[i].At}
+		out[i] = habits.ShelfItem{Content: &rows[i].Content, At: rows[i].At}
 	}
 	return out, more, nil
 }
 
 // ShelfCount returns how many items on userID's shelf v may see.
-func (s *ContentStore) ShelfCount(ctx context.Context, v access.Viewer, userID int64, shelf Shelf) (int, error) {
+func (s *HabitStore) ShelfCount(ctx context.Context, v access.Viewer, userID int64, shelf habits.Shelf) (int, error) {
 	q := &query{}
 	q.and("cs.user_id = " + q.arg(userID))
 	q.and("cs." + string(shelf) + " IS NOT NULL")

@@ -4,29 +4,9 @@ import (
 	"context"
 	"database/sql/driver"
 	"fmt"
-	"sync/atomic"
+
+	"github.com/tailorhq/tailor/internal/sqlstats"
 )
-
-// StatementCounter counts the SQL statements sent to PostgreSQL on behalf of one context,
-// so tests and the benchmark can check that a request's statements grow with its depth only.
-type StatementCounter struct{ n atomic.Int64 }
-
-// Count returns the number of statements counted so far.
-func (c *StatementCounter) Count() int64 { return c.n.Load() }
-
-type counterKey struct{}
-
-// WithStatementCounter returns a context whose statements are counted by the returned counter.
-func WithStatementCounter(ctx context.Context) (context.Context, *StatementCounter) {
-	c := &StatementCounter{}
-	return context.WithValue(ctx, counterKey{}, c), c
-}
-
-func countStatement(ctx context.Context) {
-	if c, ok := ctx.Value(counterKey{}).(*StatementCounter); ok {
-		c.n.Add(1)
-	}
-}
 
 // countingConnector wraps the lib/pq connector so every statement run with a context is counted.
 type countingConnector struct{ driver.Connector }
@@ -60,12 +40,12 @@ type pqConn interface {
 type countingConn struct{ pqConn }
 
 func (c *countingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	countStatement(ctx)
+	sqlstats.Statement(ctx)
 	return c.pqConn.QueryContext(ctx, query, args)
 }
 
 func (c *countingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	countStatement(ctx)
+	sqlstats.Statement(ctx)
 	return c.pqConn.ExecContext(ctx, query, args)
 }
 
@@ -91,11 +71,11 @@ type pqStmt interface {
 type countingStmt struct{ pqStmt }
 
 func (s *countingStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
-	countStatement(ctx)
+	sqlstats.Statement(ctx)
 	return s.pqStmt.QueryContext(ctx, args)
 }
 
 func (s *countingStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
-	countStatement(ctx)
+	sqlstats.Statement(ctx)
 	return s.pqStmt.ExecContext(ctx, args)
 }

@@ -22,22 +22,8 @@ func NewTopicStore(db *sqlx.DB) *TopicStore { return &TopicStore{db: db} }
 
 const topicColumns = "t.id, t.slug, t.name, t.description, t.created_at"
 
-// TopicOrderName names the topic ordering (by name) inside its cursors.
-const TopicOrderName = "topics/name-asc"
-
-// TopicCursor returns the cursor of t in the topic list.
-func TopicCursor(t *content.Topic) string {
-	return relay.Cursor{Order: TopicOrderName, Key: t.Name, ID: t.ID}.Encode()
-}
-
-// TopicList is one page of topics in list order.
-type TopicList struct {
-	Items []*content.Topic
-	More  bool
-}
-
 // List returns one page of topics ordered by name.
-func (s *TopicStore) List(ctx context.Context, p relay.Page) (TopicList, error) {
+func (s *TopicStore) List(ctx context.Context, p relay.Page) (content.TopicList, error) {
 	q := &query{}
 	dir, cmp := "ASC", ">"
 	if p.Backward {
@@ -50,9 +36,9 @@ func (s *TopicStore) List(ctx context.Context, p relay.Page) (TopicList, error) 
 		topicColumns, q.whereClause(), dir, dir, p.Limit+1)
 	var rows []*content.Topic
 	if err := s.db.SelectContext(ctx, &rows, stmt, q.args...); err != nil {
-		return TopicList{}, fmt.Errorf("list topics: %w", err)
+		return content.TopicList{}, fmt.Errorf("list topics: %w", err)
 	}
-	l := TopicList{Items: rows}
+	l := content.TopicList{Items: rows, Page: p}
 	if len(rows) > p.Limit {
 		l.Items, l.More = rows[:p.Limit], true
 	}

@@ -1,12 +1,12 @@
 package user
 
 import (
-	"regexp"
 	"time"
 
-	"golang.org/x/text/language"
+	xlanguage "golang.org/x/text/language"
 
 	"github.com/tailorhq/tailor/internal/apperr"
+	"github.com/tailorhq/tailor/internal/language"
 )
 
 // MaxListed bounds each list of a user's preferences: the topics they weigh, their languages,
@@ -15,8 +15,6 @@ const MaxListed = 100
 
 // MaxFollows is how many authors one user may follow.
 const MaxFollows = 1000
-
-var languageCode = regexp.MustCompile(`^[a-z]{2}$`)
 
 // PreferencesPatch changes some of a user's preferences; nil fields stay as they are.
 type PreferencesPatch struct {
@@ -48,7 +46,7 @@ func (p PreferencesPatch) Validate(userID int64) apperr.FieldErrors {
 		}
 	}
 	for _, l := range p.Languages {
-		if !languageCode.MatchString(l) {
+		if !language.Valid(l) {
 			errs.Add("languages", apperr.FieldInvalid, "%q is not a two-letter lowercase ISO 639-1 code such as \"en\"", l)
 			break
 		}
@@ -60,7 +58,7 @@ func (p PreferencesPatch) Validate(userID int64) apperr.FieldErrors {
 		}
 	}
 	if p.Locale != nil {
-		if _, err := language.Parse(*p.Locale); err != nil || len(*p.Locale) > 35 {
+		if _, err := xlanguage.Parse(*p.Locale); err != nil || len(*p.Locale) > 35 {
 			errs.Add("locale", apperr.FieldInvalid, "%q is not a BCP 47 locale such as \"en\" or \"pt-BR\"", *p.Locale)
 		}
 	}
