@@ -15,4 +15,3 @@ func (l *Loaders) Remember(key any, compute func() bool) bool {
 	l.memo[key] = v
 	return v
 }
-
