@@ -24,6 +24,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/tailorhq/tailor/graph/tree"
 	"github.com/tailorhq/tailor/internal/access"
 	"github.com/tailorhq/tailor/internal/apperr"
 	"github.com/tailorhq/tailor/internal/auth"
@@ -61,6 +62,12 @@ type Options struct {
 	// ClientIPHeader names the header a trusted proxy puts the client's address in
 	// (X-Forwarded-For's first entry, X-Real-IP); empty uses the connection's address.
 	ClientIPHeader string
+	// FieldByField runs every field through gqlgen's executor, one resolver call per field
+	// of each object, instead of answering whole selections in batched trees.
+	FieldByField bool
+	// ObserveTrees, when set, is told of every tree: whether it answered its selection or
+	// left it to gqlgen.
+	ObserveTrees func(answered bool)
 	// Ready reports whether the database answers, for /readyz.
 	Ready func(context.Context) error
 }
@@ -112,6 +119,10 @@ func NewGraphQLHandler(o Options) http.Handler {
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](o.QueryCacheSize)})
 	srv.Use(newOperationGuard(o.Limits, o.QueryCacheSize))
 	srv.Use(complexityLimit{schema: schema, max: o.MaxComplexity})
+	if !o.FieldByField {
+		srv.AroundFields(tree.Middleware(tree.Config{Stores: o.Stores, Shelves: o.Services.Habits, Pages: o.PageSize,
+			ViewerFor: viewerFor, Observe: o.ObserveTrees}))
+	}
 	srv.SetErrorPresenter(errorPresenter(o.Logger))
 	srv.SetRecoverFunc(recoverer(o.Logger))
 

@@ -126,18 +126,21 @@ type Loaders struct {
 	// ViewerStateByContentID answers for the operation's viewer; it is nil for anonymous viewers.
 	ViewerStateByContentID *dataloader.Loader[int64, *habits.ViewerState]
 
-	stores Stores
-	viewer access.Viewer
+	// Users and ViewerStates are what UserByID and ViewerStateByContentID already hold,
+	// readable without loading (ViewerStates is nil for anonymous viewers).
+	Users        *Known[int64, *user.User]
+	ViewerStates *Known[int64, *habits.ViewerState]
+
 	memoMu sync.Mutex
 	memo   map[any]bool
 }
 
 // New builds the loaders for one operation run by viewer v.
 func New(ctx context.Context, s Stores, cfg Config, v access.Viewer) *Loaders {
+	users := dataloader.NewCache[int64, *user.User]()
 	l := &Loaders{
-		stores:              s,
-		viewer:              v,
-		UserByID:            newLoader(cfg, byID(s.Users.ByIDs)),
+		Users:               &Known[int64, *user.User]{users},
+		UserByID:            newLoader(cfg, byID(s.Users.ByIDs), dataloader.WithCache[int64, *user.User](users)),
 		PreferencesByUserID: newLoader(cfg, byID(s.Users.PreferencesByUserIDs)),
 		TopicByID:           newLoader(cfg, byID(s.Topics.ByIDs)),
 		ContentByID: newLoader(cfg, grouped(
@@ -157,15 +160,17 @@ func New(ctx context.Context, s Stores, cfg Config, v access.Viewer) *Loaders {
 		l.UserByID.Prime(ctx, v.Account.ID, v.Account)
 	}
 	if !v.Anonymous() {
+		states := dataloader.NewCache[int64, *habits.ViewerState]()
+		l.ViewerStates = &Known[int64, *habits.ViewerState]{states}
 		l.ViewerStateByContentID = newLoader(cfg, byID(func(ctx context.Context, ids []int64) ([]*habits.ViewerState, error) {
 			return s.Interactions.ViewerStates(ctx, v.UserID, ids)
-		}))
+		}), dataloader.WithCache[int64, *habits.ViewerState](states))
 	}
 	return l
 }
 
-func newLoader[K comparable, V any](cfg Config, fn dataloader.BatchFunc[K, V]) *dataloader.Loader[K, V] {
-	opts := []dataloader.Option[K, V]{dataloader.WithWait[K, V](cfg.Wait)}
+func newLoader[K comparable, V any](cfg Config, fn dataloader.BatchFunc[K, V], extra ...dataloader.Option[K, V]) *dataloader.Loader[K, V] {
+	opts := append([]dataloader.Option[K, V]{dataloader.WithWait[K, V](cfg.Wait)}, extra...)
 	if cfg.MaxBatch > 0 {
 		opts = append(opts, dataloader.WithBatchCapacity[K, V](cfg.MaxBatch))
 	}
@@ -254,6 +259,25 @@ func (e loaderError) Error() string { return string(e) }
 const errWrongLength = loaderError("loaders: a batch read answered the wrong number of keys")
 
 type ctxKey struct{}
+
+// Known is what a loader already holds, loaded or primed, read without loading anything.
+type Known[K comparable, V any] struct{ cache *dataloader.InMemoryCache[K, V] }
+
+// Fill puts in out the values the loader holds for keys, and returns the keys it does not
+// hold. A key whose load is under way waits for it.
+func (k *Known[K, V]) Fill(ctx context.Context, keys []K, out map[K]V) []K {
+	var missing []K
+	for _, key := range keys {
+		if thunk, ok := k.cache.Get(ctx, key); ok {
+			if v, err := thunk(); err == nil {
+				out[key] = v
+				continue
+			}
+		}
+		missing = append(missing, key)
+	}
+	return missing
+}
 
 // Get loads key through l and forgets a failure, so that asking again reads again instead of
 // repeating the error (dataloader v7 caches failed loads too).
