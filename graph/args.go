@@ -43,23 +43,22 @@ func filterRequest(f *model.ContentFilter) (content.FilterRequest, error) {
 		Kinds: f.Kinds, Languages: f.Languages, Statuses: f.Statuses}, err
 }
 
-// contentConnection turns a page of content into its connection, with each item's cursor;
-// count computes totalCount when it is selected.
-func contentConnection(items []*content.Content, cursor func(i int) string, p relay.Page, more bool, count func(context.Context) (int, error)) *model.ContentConnection {
-	conn := &model.ContentConnection{Edges: make([]*model.ContentEdge, len(items)), Count: count}
-	cursors := make([]string, len(items))
-	for i, c := range items {
-		cursors[i] = cursor(i)
-		conn.Edges[i] = &model.ContentEdge{Cursor: cursors[i], Node: c}
+// contentConnection turns a page of content into its connection; cursors gives each item's
+// cursor, and count computes totalCount when it is selected.
+func contentConnection(items []*content.Content, cursors model.Cursors, p relay.Page, more bool, count func(context.Context) (int, error)) *model.ContentConnection {
+	conn := &model.ContentConnection{Edges: model.NewContentEdges(items, cursors), Count: count}
+	info := relay.NewPageInfo(p, more, nil)
+	if n := len(items); n > 0 {
+		first, last := cursors.Cursor(0), cursors.Cursor(n-1)
+		info.StartCursor, info.EndCursor = &first, &last
 	}
-	info := relay.NewPageInfo(p, more, cursors)
 	conn.PageInfo = &info
 	return conn
 }
 
 // listConnection is contentConnection for a content list in its own order.
 func listConnection(l content.List, count func(context.Context) (int, error)) *model.ContentConnection {
-	return contentConnection(l.Items, l.Cursor, l.Page, l.More, count)
+	return contentConnection(l.Items, l, l.Page, l.More, count)
 }
 
 // listContents answers a top-level content list.
@@ -111,7 +110,7 @@ func (r *Resolver) childContents(ctx context.Context, pages *dataloader.Loader[l
 	if err != nil {
 		return nil, err
 	}
-	list, err := loaders.Get(ctx, pages, loaders.NewChildPage(parentID, order, page, selects(ctx, "edges", "node", "body")))
+	list, err := loaders.Get(ctx, pages, loaders.NewChildPage(parentID, order, page, content.FieldsWithBody(selects(ctx, "edges", "node", "body"))))
 	if err != nil {
 		return nil, err
 	}

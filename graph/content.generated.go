@@ -620,7 +620,7 @@ func (ec *executionContext) _ContentEdge_cursor(ctx context.Context, field graph
 			return ec.fieldContext_ContentEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -631,7 +631,7 @@ func (ec *executionContext) _ContentEdge_cursor(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_ContentEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ContentEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("ContentEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _ContentEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ContentEdge) (ret graphql.Marshaler) {

@@ -64,7 +64,7 @@ func (r *queryResolver) Content(ctx context.Context, id *string, slug *string) (
 	if slug != nil {
 		return r.contentBySlug(ctx, *slug)
 	}
-	return r.contentByID(ctx, "id", *id, selects(ctx, "body"))
+	return r.contentByID(ctx, "id", *id)
 }
 
 // Contents is the resolver for the contents field.
@@ -74,7 +74,7 @@ func (r *queryResolver) Contents(ctx context.Context, filter *model.ContentFilte
 		return nil, err
 	}
 	return r.listContents(ctx, content.ListRequest{Filter: f, Order: contentOrder(orderBy),
-		Page: pageArgs(first, after, last, before), WithBody: selects(ctx, "edges", "node", "body")})
+		Page: pageArgs(first, after, last, before), Fields: contentFields(ctx, "edges", "node")})
 }
 
 func (r *Resolver) Content() ContentResolver { return &contentResolver{r} }

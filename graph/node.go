@@ -8,6 +8,7 @@ import (
 	"github.com/tailorhq/tailor/graph/model"
 	"github.com/tailorhq/tailor/internal/access"
 	"github.com/tailorhq/tailor/internal/auth"
+	"github.com/tailorhq/tailor/internal/content"
 	"github.com/tailorhq/tailor/internal/loaders"
 	"github.com/tailorhq/tailor/internal/relay"
 )
@@ -30,7 +31,7 @@ func (r *Resolver) loadNodes(ctx context.Context, ids []string, field string) []
 		case typ == relay.TypeAPIKey:
 			out[i] = r.viewerAPIKey(ctx, id)
 		default:
-			out[i] = asNode(l.ContentByID.Load(ctx, loaders.ContentKey{ID: id, WithBody: withBody}))
+			out[i] = asNode(l.ContentByID.Load(ctx, loaders.ContentKey{ID: id, Fields: content.FieldsWithBody(withBody)}))
 		}
 	}
 	return out

@@ -86,7 +86,7 @@ func afterWrite(ctx context.Context, id int64, err error) (*content.Content, []*
 	if err != nil || len(userErrs) > 0 {
 		return nil, userErrs, err
 	}
-	c, err := loaders.Get(ctx, loaders.For(ctx).ContentByID, loaders.ContentKey{ID: id, WithBody: selects(ctx, "content", "body")})
+	c, err := loaders.Get(ctx, loaders.For(ctx).ContentByID, loaders.ContentKey{ID: id, Fields: contentFields(ctx, "content")})
 	return c, userErrs, err
 }
 
@@ -137,6 +137,6 @@ func (r *Resolver) shelf(ctx context.Context, u *user.User, s habits.Shelf, firs
 	for i, it := range page.Items {
 		items[i] = it.Content
 	}
-	return contentConnection(items, func(i int) string { return page.Items[i].Cursor(s) }, page.Page, page.More,
+	return contentConnection(items, page, page.Page, page.More,
 		func(ctx context.Context) (int, error) { return r.Habits.ShelfCount(ctx, v, u.ID, s) }), nil
 }

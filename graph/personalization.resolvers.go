@@ -80,7 +80,7 @@ func (r *queryResolver) Feed(ctx context.Context, first *int, after *string) (*m
 }
 
 func (r *queryResolver) Search(ctx context.Context, query string, first *int, after *string) (*model.SearchConnection, error) {
-	res, err := r.Searcher.Search(ctx, access.ViewerFrom(ctx), query, first, after, selects(ctx, "edges", "node", "body"))
+	res, err := r.Searcher.Search(ctx, access.ViewerFrom(ctx), query, first, after, contentFields(ctx, "edges", "node"))
 	if err != nil {
 		return nil, err
 	}

@@ -23,8 +23,8 @@ import (
 type ContentLister interface {
 	List(ctx context.Context, v access.Viewer, r content.ListRequest) (content.List, content.Filter, error)
 	Count(ctx context.Context, v access.Viewer, f content.Filter) (int, error)
-	BySlug(ctx context.Context, v access.Viewer, slug string, withBody bool) (*content.Content, error)
-	BySlugWithAuthor(ctx context.Context, v access.Viewer, slug string, withBody bool) (*content.Content, *user.User, error)
+	BySlug(ctx context.Context, v access.Viewer, slug string, f content.Fields) (*content.Content, error)
+	BySlugWithAuthor(ctx context.Context, v access.Viewer, slug string, f content.Fields) (*content.Content, *user.User, error)
 	Topics(ctx context.Context, args relay.PageArgs) (content.TopicList, error)
 	CountTopics(ctx context.Context) (int, error)
 	TopicBySlug(ctx context.Context, slug string) (*content.Topic, error)
@@ -33,7 +33,7 @@ type ContentLister interface {
 
 // Searcher searches the catalogue.
 type Searcher interface {
-	Search(ctx context.Context, v access.Viewer, text string, first *int, after *string, withBody bool) (search.Page, error)
+	Search(ctx context.Context, v access.Viewer, text string, first *int, after *string, f content.Fields) (search.Page, error)
 }
 
 // PreferenceKeeper keeps people's preferences and follows.

@@ -16,11 +16,29 @@ type ContentConnection struct {
 	Count func(ctx context.Context) (int, error)
 }
 
-// ContentEdge is one content item in a page, with its cursor.
+// ContentEdge is one content item in a page; its cursor is written when it is asked for.
 type ContentEdge struct {
-	Cursor string
-	Node   *content.Content
+	Node    *content.Content
+	cursors Cursors
+	index   int
 }
+
+// Cursors gives the cursor of each item of a page.
+type Cursors interface{ Cursor(i int) string }
+
+// NewContentEdges returns the edges of a page of items whose cursors c gives.
+func NewContentEdges(items []*content.Content, c Cursors) []*ContentEdge {
+	edges := make([]ContentEdge, len(items))
+	out := make([]*ContentEdge, len(items))
+	for i, it := range items {
+		edges[i] = ContentEdge{Node: it, cursors: c, index: i}
+		out[i] = &edges[i]
+	}
+	return out
+}
+
+// Cursor returns the edge's cursor.
+func (e *ContentEdge) Cursor() string { return e.cursors.Cursor(e.index) }
 
 // TopicConnection is a page of topics.
 type TopicConnection struct {

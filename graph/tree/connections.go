@@ -34,7 +34,7 @@ type connections struct {
 // page is one connection's items with their cursors and page info.
 type page struct {
 	items   []*content.Content
-	cursors []string
+	cursors model.Cursors
 	info    relay.PageInfo
 	count   func() (int, error)
 	total   int
@@ -67,9 +67,9 @@ func (t *tree) childConnection(f graphql.CollectedField, parent content.Parent) 
 
 // add adds a connection a resolver built, as parent id's page.
 func (c *connections) add(id int64, conn *model.ContentConnection) error {
-	p := &page{items: make([]*content.Content, len(conn.Edges)), cursors: make([]string, len(conn.Edges)), info: *conn.PageInfo}
+	p := &page{items: make([]*content.Content, len(conn.Edges)), cursors: edgeCursors(conn.Edges), info: *conn.PageInfo}
 	for i, e := range conn.Edges {
-		p.items[i], p.cursors[i] = e.Node, e.Cursor
+		p.items[i] = e.Node
 	}
 	if c.counting {
 		if conn.Count == nil {
@@ -81,15 +81,29 @@ func (c *connections) add(id int64, conn *model.ContentConnection) error {
 	return nil
 }
 
-// addList adds a page of items with their cursors as parent id's page.
-func (c *connections) addList(id int64, items []*content.Content, cursor func(int) string, pg relay.Page, more bool, count func() (int, error)) error {
-	p := &page{items: items, cursors: make([]string, len(items)), count: count}
-	for i := range items {
-		p.cursors[i] = cursor(i)
+// edgeCursors gives the cursors of a connection's edges.
+type edgeCursors []*model.ContentEdge
+
+func (e edgeCursors) Cursor(i int) string { return e[i].Cursor() }
+
+// addList adds a page of items, whose cursors cursors gives, as parent id's page.
+func (c *connections) addList(id int64, items []*content.Content, cursors model.Cursors, pg relay.Page, more bool, count func() (int, error)) {
+	p := &page{items: items, cursors: cursors, count: count, info: relay.NewPageInfo(pg, more, nil)}
+	if n := len(items); n > 0 && c.infoSelected() {
+		first, last := cursors.Cursor(0), cursors.Cursor(n-1)
+		p.info.StartCursor, p.info.EndCursor = &first, &last
 	}
-	p.info = relay.NewPageInfo(pg, more, p.cursors)
 	c.addPage(id, p)
-	return nil
+}
+
+// infoSelected reports whether the connection's selection asks for its page info.
+func (c *connections) infoSelected() bool {
+	for _, f := range c.fields {
+		if f.Name == "pageInfo" {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *connections) addPage(id int64, p *page) {
@@ -124,9 +138,12 @@ func (c *connections) addParents(ids []int64) error {
 			return errDecline
 		}
 	}
-	withBody := c.nodes != nil && c.nodes.selected("body")
+	var f content.Fields
+	if c.nodes != nil {
+		f = fieldsToRead(c.nodes.fields)
+	}
 	c.parents = ids
-	c.query = content.ListQuery{Viewer: c.t.v, Order: order, Page: pg, WithBody: withBody}
+	c.query = content.ListQuery{Viewer: c.t.v, Order: order, Page: pg, Fields: f}
 	return nil
 }
 
@@ -140,7 +157,7 @@ func (c *connections) load(b *batch) error {
 			}
 			for i, id := range c.parents {
 				l := lists[i]
-				_ = c.addList(id, l.Items, l.Cursor, l.Page, l.More, nil)
+				c.addList(id, l.Items, l, l.Page, l.More, nil)
 			}
 			return c.afterPages(b)
 		})
@@ -218,7 +235,7 @@ func (c *connections) write(w *writer, id int64) {
 					case "__typename":
 						w.string("ContentEdge")
 					case "cursor":
-						w.string(p.cursors[j])
+						w.string(p.cursors.Cursor(j))
 					case "node":
 						c.nodes.write(w, p.items[j])
 					}

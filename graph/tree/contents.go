@@ -139,7 +139,7 @@ func (lv *contents) load(b *batch) error {
 			return errDecline
 		}
 		b.then(func(b *batch) error {
-			lists, err := t.cfg.Stores.Contents.RelatedByIDs(t.ctx, t.v, ids, n)
+			lists, err := t.cfg.Stores.Contents.RelatedByIDs(t.ctx, t.v, ids, n, ContentFields(t.oc, rl.field.Selections))
 			if err != nil {
 				return err
 			}
@@ -167,7 +167,7 @@ func (lv *contents) load(b *batch) error {
 		}
 		if len(missing) > 0 {
 			b.then(func(*batch) error {
-				full, err := t.cfg.Stores.Contents.ByIDs(t.ctx, t.v, missing, true)
+				full, err := t.cfg.Stores.Contents.ByIDs(t.ctx, t.v, missing, content.FieldBody)
 				if err != nil {
 					return err
 				}
@@ -353,4 +353,41 @@ func intValue(v any) (int, bool) {
 		return x, err == nil
 	}
 	return 0, false
+}
+
+// ContentFields returns what to read of items selected with sel: the fields it asks for, and
+// what the rules for those fields need (a body is shown by visibility).
+func ContentFields(oc *graphql.OperationContext, sel ast.SelectionSet) content.Fields {
+	return fieldsToRead(graphql.CollectFields(oc, sel, []string{"Content", "Node"}))
+}
+
+func fieldsToRead(fields []graphql.CollectedField) content.Fields {
+	var f content.Fields
+	for _, fl := range fields {
+		switch fl.Name {
+		case "slug":
+			f |= content.FieldSlug
+		case "title":
+			f |= content.FieldTitle
+		case "summary":
+			f |= content.FieldSummary
+		case "kind":
+			f |= content.FieldKind
+		case "language":
+			f |= content.FieldLanguage
+		case "status", "visibility":
+			f |= content.FieldStatus
+		case "publishedAt":
+			f |= content.FieldPublishedAt
+		case "createdAt":
+			f |= content.FieldCreatedAt
+		case "updatedAt":
+			f |= content.FieldUpdatedAt
+		case "stats":
+			f |= content.FieldCounts
+		case "body":
+			f |= content.FieldBody | content.FieldStatus
+		}
+	}
+	return f
 }

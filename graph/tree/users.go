@@ -236,11 +236,8 @@ func (s *shelf) read(b *batch, t *tree, userID int64) error {
 	for i, it := range page.Items {
 		items[i] = it.Content
 	}
-	cursor := func(i int) string { return page.Items[i].Cursor(s.kind) }
 	count := func() (int, error) { return t.cfg.Shelves.ShelfCount(t.ctx, t.v, userID, s.kind) }
-	if err := s.conn.addList(userID, items, cursor, page.Page, page.More, count); err != nil {
-		return err
-	}
+	s.conn.addList(userID, items, page, page.Page, page.More, count)
 	return s.conn.load(b)
 }
 

@@ -29,11 +29,12 @@ func (l List) Cursor(i int) string { return l.Items[i].Cursor(l.Order) }
 
 // ListQuery is what a store reads for one content list.
 type ListQuery struct {
-	Viewer   access.Viewer
-	Filter   Filter
-	Order    Order
-	Page     relay.Page
-	WithBody bool
+	Viewer access.Viewer
+	Filter Filter
+	Order  Order
+	Page   relay.Page
+	// Fields is what to read of each item.
+	Fields Fields
 }
 
 // Parent names what a child list hangs from.
@@ -83,18 +84,19 @@ type FilterRequest struct {
 
 // ListRequest asks for one page of the content a viewer may see.
 type ListRequest struct {
-	Filter   FilterRequest
-	Order    Order
-	Page     relay.PageArgs
-	WithBody bool
+	Filter FilterRequest
+	Order  Order
+	Page   relay.PageArgs
+	// Fields is what to read of each item.
+	Fields Fields
 }
 
 // ListStore reads content lists, always through the viewer's visibility rules.
 type ListStore interface {
 	List(ctx context.Context, q ListQuery) (List, error)
 	Count(ctx context.Context, v access.Viewer, f Filter) (int, error)
-	BySlug(ctx context.Context, v access.Viewer, slug string, withBody bool) (*Content, error)
-	BySlugWithAuthor(ctx context.Context, v access.Viewer, slug string, withBody bool) (*Content, *user.User, error)
+	BySlug(ctx context.Context, v access.Viewer, slug string, f Fields) (*Content, error)
+	BySlugWithAuthor(ctx context.Context, v access.Viewer, slug string, f Fields) (*Content, *user.User, error)
 }
 
 // TopicStore finds topics.
@@ -131,7 +133,16 @@ func (l *Lister) List(ctx context.Context, v access.Viewer, r ListRequest) (List
 	if err != nil {
 		return List{}, Filter{}, err
 	}
-	list, err := l.contents.List(ctx, ListQuery{Viewer: v, Filter: f, Order: r.Order, Page: page, WithBody: r.WithBody})
+	// A list filtered on one topic that has items proves the topic exists; otherwise ask.
+	if len(r.Filter.TopicIDs) > 1 {
+		if err := l.topicsExist(ctx, r.Filter.TopicIDs); err != nil {
+			return List{}, Filter{}, err
+		}
+	}
+	list, err := l.contents.List(ctx, ListQuery{Viewer: v, Filter: f, Order: r.Order, Page: page, Fields: r.Fields})
+	if err == nil && len(list.Items) == 0 && len(r.Filter.TopicIDs) == 1 {
+		err = l.topicsExist(ctx, r.Filter.TopicIDs)
+	}
 	return list, f, err
 }
 
@@ -141,13 +152,13 @@ func (l *Lister) Count(ctx context.Context, v access.Viewer, f Filter) (int, err
 }
 
 // BySlug returns the item with the given slug as v may see it, or nil.
-func (l *Lister) BySlug(ctx context.Context, v access.Viewer, slug string, withBody bool) (*Content, error) {
-	return l.contents.BySlug(ctx, v, slug, withBody)
+func (l *Lister) BySlug(ctx context.Context, v access.Viewer, slug string, f Fields) (*Content, error) {
+	return l.contents.BySlug(ctx, v, slug, f)
 }
 
 // BySlugWithAuthor is BySlug that also returns the item's author, read with it.
-func (l *Lister) BySlugWithAuthor(ctx context.Context, v access.Viewer, slug string, withBody bool) (*Content, *user.User, error) {
-	return l.contents.BySlugWithAuthor(ctx, v, slug, withBody)
+func (l *Lister) BySlugWithAuthor(ctx context.Context, v access.Viewer, slug string, f Fields) (*Content, *user.User, error) {
+	return l.contents.BySlugWithAuthor(ctx, v, slug, f)
 }
 
 // Topics returns one page of the topics, alphabetically.
@@ -189,18 +200,7 @@ func (l *Lister) filter(ctx context.Context, r FilterRequest) (Filter, error) {
 			return out, apperr.Invalid("filter.languages", "filter.languages: %q is not a two-letter lowercase ISO 639-1 code such as \"en\"", lang)
 		}
 	}
-	if len(r.TopicIDs) > 0 {
-		topics, err := l.topics.ByIDs(ctx, r.TopicIDs)
-		if err != nil {
-			return out, err
-		}
-		for i, t := range topics {
-			if t == nil {
-				return out, apperr.Invalid("filter.topicIds", "filter.topicIds: no topic has the ID %q", relay.ID(relay.TypeTopic, r.TopicIDs[i]))
-			}
-		}
-		out.TopicIDs = append(out.TopicIDs, r.TopicIDs...)
-	}
+	out.TopicIDs = append(out.TopicIDs, r.TopicIDs...)
 	if len(r.TopicSlugs) > 0 {
 		ids, err := l.topics.IDsBySlugs(ctx, r.TopicSlugs)
 		if err != nil {
@@ -215,6 +215,20 @@ func (l *Lister) filter(ctx context.Context, r FilterRequest) (Filter, error) {
 	}
 	out.AuthorIDs, out.Kinds, out.Languages, out.Statuses = r.AuthorIDs, r.Kinds, r.Languages, r.Statuses
 	return out, nil
+}
+
+// topicsExist refuses topic IDs of a filter that name no topic.
+func (l *Lister) topicsExist(ctx context.Context, ids []int64) error {
+	topics, err := l.topics.ByIDs(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for i, t := range topics {
+		if t == nil {
+			return apperr.Invalid("filter.topicIds", "filter.topicIds: no topic has the ID %q", relay.ID(relay.TypeTopic, ids[i]))
+		}
+	}
+	return nil
 }
 
 // TopicOrder names the topic ordering (by name) inside its cursors.

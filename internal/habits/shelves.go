@@ -38,3 +38,6 @@ type ShelfPage struct {
 	More  bool
 	Page  relay.Page
 }
+
+// Cursor returns the cursor of the page's i-th item.
+func (p ShelfPage) Cursor(i int) string { return p.Items[i].Cursor(p.Shelf) }

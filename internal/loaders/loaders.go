@@ -34,10 +34,10 @@ type TopicReader interface {
 // ContentReader reads content items, pages of them under parents, their counts and related
 // items, in key order and through the viewer's visibility rules.
 type ContentReader interface {
-	ByIDs(ctx context.Context, v access.Viewer, ids []int64, withBody bool) ([]*content.Content, error)
+	ByIDs(ctx context.Context, v access.Viewer, ids []int64, f content.Fields) ([]*content.Content, error)
 	ListByParents(ctx context.Context, parent content.Parent, parentIDs []int64, q content.ListQuery) ([]content.List, error)
 	CountByParents(ctx context.Context, parent content.Parent, parentIDs []int64, v access.Viewer) ([]int, error)
-	RelatedByIDs(ctx context.Context, v access.Viewer, ids []int64, first int) ([][]*content.Content, error)
+	RelatedByIDs(ctx context.Context, v access.Viewer, ids []int64, first int, f content.Fields) ([][]*content.Content, error)
 }
 
 // StateReader reads a viewer's state for content items, in key order.
@@ -67,10 +67,10 @@ type Config struct {
 	MaxBatch int
 }
 
-// ContentKey asks for one content item, with or without its body.
+// ContentKey asks for one content item, with the fields to read of it.
 type ContentKey struct {
-	ID       int64
-	WithBody bool
+	ID     int64
+	Fields content.Fields
 }
 
 // ChildPage asks for one page of the content under a parent (an author or a topic), in the
@@ -84,12 +84,12 @@ type ChildPage struct {
 	HasCursor bool
 	CursorKey string
 	CursorID  int64
-	WithBody  bool
+	Fields    content.Fields
 }
 
-// NewChildPage builds the key for one parent's page.
-func NewChildPage(parentID int64, o content.Order, p relay.Page, withBody bool) ChildPage {
-	k := ChildPage{ParentID: parentID, Order: o, Limit: p.Limit, Backward: p.Backward, WithBody: withBody}
+// NewChildPage builds the key for one parent's page, reading the fields f of its items.
+func NewChildPage(parentID int64, o content.Order, p relay.Page, f content.Fields) ChildPage {
+	k := ChildPage{ParentID: parentID, Order: o, Limit: p.Limit, Backward: p.Backward, Fields: f}
 	if p.Cursor != nil {
 		k.HasCursor, k.CursorKey, k.CursorID = true, p.Cursor.Key, p.Cursor.ID
 	}
@@ -144,9 +144,9 @@ func New(ctx context.Context, s Stores, cfg Config, v access.Viewer) *Loaders {
 		PreferencesByUserID: newLoader(cfg, byID(s.Users.PreferencesByUserIDs)),
 		TopicByID:           newLoader(cfg, byID(s.Topics.ByIDs)),
 		ContentByID: newLoader(cfg, grouped(
-			func(k ContentKey) (bool, int64) { return k.WithBody, k.ID },
-			func(ctx context.Context, withBody bool, ids []int64) ([]*content.Content, error) {
-				return s.Contents.ByIDs(ctx, v, ids, withBody)
+			func(k ContentKey) (content.Fields, int64) { return k.Fields, k.ID },
+			func(ctx context.Context, f content.Fields, ids []int64) ([]*content.Content, error) {
+				return s.Contents.ByIDs(ctx, v, ids, f)
 			})),
 		TopicsByContentID:    newLoader(cfg, byID(s.Topics.ByContentIDs)),
 		ContentsByAuthor:     newLoader(cfg, childPages(s.Contents, content.ParentAuthor, v)),
@@ -223,7 +223,7 @@ func childPages(s ContentReader, parent content.Parent, v access.Viewer) dataloa
 		func(k ChildPage) (ChildPage, int64) { return k.withoutParent(), k.ParentID },
 		func(ctx context.Context, k ChildPage, ids []int64) ([]content.List, error) {
 			return s.ListByParents(ctx, parent, ids, content.ListQuery{
-				Viewer: v, Order: k.Order, Page: k.page(), WithBody: k.WithBody,
+				Viewer: v, Order: k.Order, Page: k.page(), Fields: k.Fields,
 			})
 		})
 }

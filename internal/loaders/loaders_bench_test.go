@@ -93,7 +93,7 @@ func loadNewest3(tb testing.TB, s loaders.Stores, cfg loaders.Config, ids []int6
 	l := loaders.New(context.Background(), s, cfg, access.Viewer{})
 	thunks := make([]func() (content.List, error), len(ids))
 	for i, id := range ids {
-		thunks[i] = l.ContentsByAuthor.Load(ctx, loaders.NewChildPage(id, content.NewestFirst(), relay.Page{Limit: 3}, false))
+		thunks[i] = l.ContentsByAuthor.Load(ctx, loaders.NewChildPage(id, content.NewestFirst(), relay.Page{Limit: 3}, content.AllFields))
 	}
 	for i, thunk := range thunks {
 		list, err := thunk()

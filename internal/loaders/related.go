@@ -21,6 +21,6 @@ func relatedBatch(s Stores, v access.Viewer) dataloader.BatchFunc[RelatedKey, []
 	return grouped(
 		func(k RelatedKey) (int, int64) { return k.First, k.ID },
 		func(ctx context.Context, first int, ids []int64) ([][]*content.Content, error) {
-			return s.Contents.RelatedByIDs(ctx, v, ids, first)
+			return s.Contents.RelatedByIDs(ctx, v, ids, first, content.AllFields)
 		})
 }

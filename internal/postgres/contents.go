@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"slices"
 
@@ -132,12 +130,44 @@ func (s *ContentStore) List(ctx context.Context, lq content.ListQuery) (content.
 	if err != nil {
 		return content.List{}, err
 	}
-	var rows []*content.Content
-	stmt := fmt.Sprintf("SELECT %s FROM %s WHERE %s %s", columns(lq.WithBody), from, q.whereClause(), tail)
-	if err := s.db.SelectContext(ctx, &rows, stmt, q.args...); err != nil {
+	stmt := fmt.Sprintf("SELECT %s FROM %s WHERE %s %s", contentSelect(listFields(lq)), from, q.whereClause(), tail)
+	items, err := s.contents(ctx, stmt, q.args, newContentScanner(listFields(lq), nil), nil)
+	if err != nil {
 		return content.List{}, fmt.Errorf("list contents: %w", err)
 	}
-	return newContentList(rows, lq.Order, lq.Page), nil
+	return newContentList(items, lq.Order, lq.Page), nil
+}
+
+// listFields is what a list reads of its items: what it was asked for, and what its cursors
+// need.
+func listFields(lq content.ListQuery) content.Fields {
+	if lq.Order.Field == content.OrderTitle {
+		return lq.Fields | content.FieldTitle
+	}
+	return lq.Fields
+}
+
+// contents runs a statement whose rows sc reads and returns its items; row, when given, is
+// told of each item right after its row was read, while sc's lead and trail columns hold the
+// row's values.
+func (s *ContentStore) contents(ctx context.Context, stmt string, args []any, sc *contentScanner, row func(c *content.Content)) ([]*content.Content, error) {
+	rows, err := s.db.QueryContext(ctx, stmt, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*content.Content
+	for rows.Next() {
+		c, err := sc.scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+		if row != nil {
+			row(c)
+		}
+	}
+	return out, rows.Err()
 }
 
 // listedTopicWalk reports whether a list can be read from one topic's listing index: one topic,
@@ -187,17 +217,14 @@ func (s *ContentStore) ListByParents(ctx context.Context, parent content.Parent,
 	}
 	stmt := fmt.Sprintf(`SELECT p.parent_id, x.* FROM unnest(%s::bigint[]) AS p(parent_id)
 		CROSS JOIN LATERAL (SELECT %s FROM contents c WHERE %s %s) x`,
-		ids, columns(lq.WithBody), q.whereClause(), tail)
-	var rows []struct {
-		ParentID int64 `db:"parent_id"`
-		content.Content
-	}
-	if err := s.db.SelectContext(ctx, &rows, stmt, q.args...); err != nil {
-		return nil, fmt.Errorf("list contents by parent: %w", err)
-	}
+		ids, contentSelect(listFields(lq)), q.whereClause(), tail)
 	byParent := make(map[int64][]*content.Content, len(parentIDs))
-	for i := range rows {
-		byParent[rows[i].ParentID] = append(byParent[rows[i].ParentID], &rows[i].Content)
+	var parentID int64
+	_, err = s.contents(ctx, stmt, q.args, newContentScanner(listFields(lq), []any{&parentID}), func(c *content.Content) {
+		byParent[parentID] = append(byParent[parentID], c)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list contents by parent: %w", err)
 	}
 	out := make([]content.List, len(parentIDs))
 	for i, id := range parentIDs {
@@ -237,55 +264,65 @@ func (s *ContentStore) CountByParents(ctx context.Context, parent content.Parent
 	return out, nil
 }
 
-// ByIDs returns the items with the given IDs in the order of ids; an item that does not exist
-// or that v may not see is nil.
-func (s *ContentStore) ByIDs(ctx context.Context, v access.Viewer, ids []int64, withBody bool) ([]*content.Content, error) {
+// ByIDs returns the items with the given IDs in the order of ids, with the fields f; an
+// item that does not exist or that v may not see is nil.
+func (s *ContentStore) ByIDs(ctx context.Context, v access.Viewer, ids []int64, f content.Fields) ([]*content.Content, error) {
 	q := &query{}
 	q.and("c.id = ANY(" + q.arg(pq.Array(ids)) + ")")
 	visibleTo(q, v)
-	var rows []*content.Content
-	stmt := fmt.Sprintf("SELECT %s FROM contents c WHERE %s", columns(withBody), q.whereClause())
-	if err := s.db.SelectContext(ctx, &rows, stmt, q.args...); err != nil {
+	stmt := fmt.Sprintf("SELECT %s FROM contents c WHERE %s", contentSelect(f), q.whereClause())
+	rows, err := s.contents(ctx, stmt, q.args, newContentScanner(f, nil), nil)
+	if err != nil {
 		return nil, fmt.Errorf("contents by id: %w", err)
 	}
 	return inKeyOrder(ids, rows, func(c *content.Content) int64 { return c.ID }), nil
 }
 
 // BySlug returns the item with the given slug, or nil when it does not exist or v may not see it.
-func (s *ContentStore) BySlug(ctx context.Context, v access.Viewer, slug string, withBody bool) (*content.Content, error) {
+func (s *ContentStore) BySlug(ctx context.Context, v access.Viewer, slug string, f content.Fields) (*content.Content, error) {
 	q := &query{}
 	q.and("c.slug = " + q.arg(slug))
 	visibleTo(q, v)
-	var c content.Content
-	stmt := fmt.Sprintf("SELECT %s FROM contents c WHERE %s", columns(withBody), q.whereClause())
-	if err := s.db.GetContext(ctx, &c, stmt, q.args...); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, nil
-		}
-		return nil, fmt.Errorf("content by slug: %w", err)
+	stmt := fmt.Sprintf("SELECT %s FROM contents c WHERE %s", contentSelect(f), q.whereClause())
+	rows, err := s.contents(ctx, stmt, q.args, newContentScanner(f, nil), nil)
+	if err != nil || len(rows) == 0 {
+		return nil, wrapErr("content by slug", err)
 	}
-	return &c, nil
+	return rows[0], nil
 }
 
 // BySlugWithAuthor is BySlug that also reads the item's author in the same statement.
-func (s *ContentStore) BySlugWithAuthor(ctx context.Context, v access.Viewer, slug string, withBody bool) (*content.Content, *user.User, error) {
+func (s *ContentStore) BySlugWithAuthor(ctx context.Context, v access.Viewer, slug string, f content.Fields) (*content.Content, *user.User, error) {
 	q := &query{}
 	q.and("c.slug = " + q.arg(slug))
 	visibleTo(q, v)
-	var row struct {
-		content.Content
-		Author user.User `db:"author"`
-	}
-	stmt := fmt.Sprintf(`SELECT %s, u.id AS "author.id", u.handle AS "author.handle", u.email AS "author.email",
-		u.display_name AS "author.display_name", u.bio AS "author.bio", u.role AS "author.role", u.created_at AS "author.created_at"
-		FROM contents c JOIN users u ON u.id = c.author_id WHERE %s`, columns(withBody), q.whereClause())
-	if err := s.db.GetContext(ctx, &row, stmt, q.args...); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, nil, nil
-		}
+	var u user.User
+	var role string
+	stmt := fmt.Sprintf(`SELECT %s, u.id, u.handle, u.email, u.display_name, u.bio, u.role, u.created_at
+		FROM contents c JOIN users u ON u.id = c.author_id WHERE %s`, contentSelect(f), q.whereClause())
+	rows, err := s.db.QueryContext(ctx, stmt, q.args...)
+	if err != nil {
 		return nil, nil, fmt.Errorf("content by slug: %w", err)
 	}
-	return &row.Content, &row.Author, nil
+	defer rows.Close()
+	sc := newContentScanner(f, nil, &u.ID, &u.Handle, &u.Email, &u.DisplayName, &u.Bio, &role, &u.CreatedAt)
+	if !rows.Next() {
+		return nil, nil, wrapErr("content by slug", rows.Err())
+	}
+	c, err := sc.scan(rows)
+	if err != nil {
+		return nil, nil, fmt.Errorf("content by slug: %w", err)
+	}
+	u.Role = user.Role(role)
+	return c, &u, nil
+}
+
+// wrapErr names the read that failed, and keeps a nil error nil.
+func wrapErr(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s: %w", op, err)
 }
 
 // inKeyOrder places rows in the order of keys, leaving nil where a key has no row.

@@ -59,9 +59,9 @@ type listCase struct {
 // (no body, anonymous viewer). The feed's SQL joins this table when the feed exists.
 func benchLists(topicID int64) []listCase {
 	return []listCase{
-		{"newest-first-20", content.ListQuery{Order: content.NewestFirst(), Page: relay.Page{Limit: 20}}},
+		{"newest-first-20", content.ListQuery{Order: content.NewestFirst(), Page: relay.Page{Limit: 20}, Fields: content.AllFields}},
 		{"newest-first-50-one-topic", content.ListQuery{
-			Filter: content.Filter{TopicIDs: []int64{topicID}}, Order: content.NewestFirst(), Page: relay.Page{Limit: 50},
+			Filter: content.Filter{TopicIDs: []int64{topicID}}, Order: content.NewestFirst(), Page: relay.Page{Limit: 50}, Fields: content.AllFields,
 		}},
 	}
 }

@@ -49,8 +49,9 @@ var relatedItems = fmt.Sprintf(`SELECT cand.id, sum(cand.w) AS score FROM (
 
 // RelatedByIDs returns, in the order of ids, up to first items related to each item and
 // visible to v, best first: sharing topics with it, or liked or bookmarked by the people who
-// liked or bookmarked it; ties go to the more recent item. One statement serves every ID.
-func (s *ContentStore) RelatedByIDs(ctx context.Context, v access.Viewer, ids []int64, first int) ([][]*content.Content, error) {
+// liked or bookmarked it; ties go to the more recent item. One statement serves every ID;
+// f is what to read of each item.
+func (s *ContentStore) RelatedByIDs(ctx context.Context, v access.Viewer, ids []int64, first int, f content.Fields) ([][]*content.Content, error) {
 	q := &query{}
 	keys := q.arg(pq.Array(distinct(ids)))
 	visibleTo(q, v)
@@ -60,18 +61,15 @@ func (s *ContentStore) RelatedByIDs(ctx context.Context, v access.Viewer, ids []
 			WHERE %s
 			ORDER BY r.score DESC, c.sorted_at DESC, c.id DESC LIMIT %d) x
 		ORDER BY k.ord, x.score DESC, x.sorted_at DESC, x.id DESC`,
-		keys, columns(false), relatedItems, q.whereClause(), first)
-	var rows []struct {
-		SourceID int64 `db:"source_id"`
-		content.Content
-		Score float64 `db:"score"`
-	}
-	if err := s.db.SelectContext(ctx, &rows, stmt, q.args...); err != nil {
-		return nil, fmt.Errorf("related contents: %w", err)
-	}
+		keys, contentSelect(f), relatedItems, q.whereClause(), first)
 	bySource := make(map[int64][]*content.Content, len(ids))
-	for i := range rows {
-		bySource[rows[i].SourceID] = append(bySource[rows[i].SourceID], &rows[i].Content)
+	var sourceID int64
+	var score float64
+	_, err := s.contents(ctx, stmt, q.args, newContentScanner(f, []any{&sourceID}, &score), func(c *content.Content) {
+		bySource[sourceID] = append(bySource[sourceID], c)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("related contents: %w", err)
 	}
 	out := make([][]*content.Content, len(ids))
 	for i, id := range ids {

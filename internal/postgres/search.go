@@ -92,23 +92,22 @@ SELECT %[8]s, r.rank FROM ranked r JOIN contents c ON c.id = r.id
 %[9]s
 ORDER BY r.rank DESC, r.id DESC LIMIT %[10]d`,
 		tsq, q.whereClause(), search.Scanned, doc, search.MaxResults, signals, ranked,
-		columns(sq.WithBody), page, sq.Page.Limit+1)
+		contentSelect(sq.Fields), page, sq.Page.Limit+1)
 
-	var rows []struct {
-		content.Content
-		Rank float64 `db:"rank"`
-	}
-	if err := s.db.SelectContext(ctx, &rows, stmt, q.args...); err != nil {
+	var out search.Page
+	var rank float64
+	_, err := s.contents(ctx, stmt, q.args, newContentScanner(sq.Fields, nil, &rank), func(c *content.Content) {
+		out.Hits = append(out.Hits, search.Hit{Content: c, Rank: rank})
+	})
+	if err != nil {
 		return search.Page{}, fmt.Errorf("search contents: %w", err)
 	}
-	var out search.Page
-	if len(rows) > sq.Page.Limit {
-		rows, out.More = rows[:sq.Page.Limit], true
+	if len(out.Hits) > sq.Page.Limit {
+		out.Hits, out.More = out.Hits[:sq.Page.Limit], true
 	}
-	out.Hits = make([]search.Hit, len(rows))
-	for i := range rows {
-		r := &rows[i]
-		out.Hits[i] = search.Hit{Content: &r.Content, Rank: r.Rank, Cursor: search.Position{Rank: r.Rank, At: at, ID: r.ID}.Cursor(sq.Text)}
+	for i := range out.Hits {
+		h := &out.Hits[i]
+		h.Cursor = search.Position{Rank: h.Rank, At: at, ID: h.Content.ID}.Cursor(sq.Text)
 	}
 	return out, nil
 }

@@ -55,8 +55,8 @@ type Query struct {
 	// Page is the page to read; After, when set, is where it starts.
 	Page  relay.Page
 	After *Position
-	// WithBody reads the items' bodies too.
-	WithBody bool
+	// Fields is what to read of each item.
+	Fields content.Fields
 	// At is the instant the viewer's habits are decayed to: now for a first page, the
 	// cursor's instant for later ones, so ranks do not drift between pages.
 	At time.Time
@@ -130,7 +130,7 @@ func NewService(store Store, pages relay.Limits, now func() time.Time) *Service 
 }
 
 // Search returns one page of the items v may see that match text, best first.
-func (s *Service) Search(ctx context.Context, v access.Viewer, text string, first *int, after *string, withBody bool) (Page, error) {
+func (s *Service) Search(ctx context.Context, v access.Viewer, text string, first *int, after *string, f content.Fields) (Page, error) {
 	text = strings.TrimSpace(text)
 	switch n := utf8.RuneCountInString(text); {
 	case n == 0:
@@ -142,7 +142,7 @@ func (s *Service) Search(ctx context.Context, v access.Viewer, text string, firs
 	if err != nil {
 		return Page{}, err
 	}
-	q := Query{Viewer: v.ForContent(), Text: text, Page: page, WithBody: withBody, At: s.now().Truncate(time.Second)}
+	q := Query{Viewer: v.ForContent(), Text: text, Page: page, Fields: f, At: s.now().Truncate(time.Second)}
 	if after != nil {
 		p, err := parsePosition(text, *after)
 		if err != nil {
