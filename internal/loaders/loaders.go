@@ -261,7 +261,9 @@ const errWrongLength = loaderError("loaders: a batch read answered the wrong num
 type ctxKey struct{}
 
 // Known is what a loader already holds, loaded or primed, read without loading anything.
-type Known[K comparable, V any] struct{ cache *dataloader.InMemoryCache[K, V] }
+type Known[K comparable, V any] struct {
+	cache *dataloader.InMemoryCache[K, V]
+}
 
 // Fill puts in out the values the loader holds for keys, and returns the keys it does not
 // hold. A key whose load is under way waits for it.
