@@ -71,32 +71,6 @@ func orderKey(o content.Order) string {
 	return "c.sorted_at"
 }
 
-// applyPage adds the keyset condition of p and returns the ORDER BY and LIMIT clauses.
-func applyPage(q *query, o content.Order, p relay.Page) (string, error) {
-	return applyPageOn(q, orderKey(o), "c.id", o, p)
-}
-
-// applyPageOn is applyPage over the given sort and tiebreaker columns.
-func applyPageOn(q *query, key, id string, o content.Order, p relay.Page) (string, error) {
-	desc := o.Descending != p.Backward
-	dir, cmp := "ASC", ">"
-	if desc {
-		dir, cmp = "DESC", "<"
-	}
-	if p.Cursor != nil {
-		field := "after"
-		if p.Backward {
-			field = "before"
-		}
-		keyArg, err := o.ParseCursorKey(field, p.Cursor.Key)
-		if err != nil {
-			return "", err
-		}
-		q.and(fmt.Sprintf("(%s, %s) %s (%s, %s)", key, id, cmp, q.arg(keyArg), q.arg(p.Cursor.ID)))
-	}
-	return fmt.Sprintf("ORDER BY %s %s, %s %s LIMIT %d", key, dir, id, dir, p.Limit+1), nil
-}
-
 func newContentList(rows []*content.Content, o content.Order, p relay.Page) content.List {
 	l := content.List{Items: rows, Order: o, Page: p}
 	if len(rows) > p.Limit {
@@ -108,29 +82,14 @@ func newContentList(rows []*content.Content, o content.Order, p relay.Page) cont
 	return l
 }
 
-// List returns one page of the content items that match lq.
+// List returns one page of the content items that match lq: the merge of ordered index walks
+// (listWalks) that each stop at the page size, whoever the viewer.
 func (s *ContentStore) List(ctx context.Context, lq content.ListQuery) (content.List, error) {
 	q := &query{}
-	from, tail, err := "contents c", "", error(nil)
-	if topic, ok := listedTopicWalk(lq.Viewer, lq.Filter, lq.Order); ok {
-		// One topic, newest first, for a viewer who sees only listed items: walk the topic's
-		// listing index instead of filtering the whole publication order.
-		from = "content_topics ct JOIN contents c ON c.id = ct.content_id"
-		q.and("ct.topic_id = " + q.arg(topic))
-		q.and("ct.listed")
-		f := lq.Filter
-		f.TopicIDs, f.Statuses = nil, nil
-		applyFilter(q, f)
-		tail, err = applyPageOn(q, "ct.sorted_at", "ct.content_id", lq.Order, lq.Page)
-	} else {
-		visibleTo(q, lq.Viewer)
-		applyFilter(q, lq.Filter)
-		tail, err = applyPage(q, lq.Order, lq.Page)
-	}
+	stmt, err := pageWalks(q, listWalks(q, lq.Viewer, lq.Filter, lq.Order, ""), contentSelect(listFields(lq)), lq.Order, lq.Page)
 	if err != nil {
 		return content.List{}, err
 	}
-	stmt := fmt.Sprintf("SELECT %s FROM %s WHERE %s %s", contentSelect(listFields(lq)), from, q.whereClause(), tail)
 	items, err := s.contents(ctx, stmt, q.args, newContentScanner(listFields(lq), nil), nil)
 	if err != nil {
 		return content.List{}, fmt.Errorf("list contents: %w", err)
@@ -170,19 +129,6 @@ func (s *ContentStore) contents(ctx context.Context, stmt string, args []any, sc
 	return out, rows.Err()
 }
 
-// listedTopicWalk reports whether a list can be read from one topic's listing index: one topic,
-// publication order, published items only, and a viewer for whom "visible" means "listed"
-// (anonymous visitors, readers and members, who have no unpublished items of their own).
-func listedTopicWalk(v access.Viewer, f content.Filter, o content.Order) (int64, bool) {
-	v = v.ForContent()
-	onlyListed := v.Anonymous() || !v.HasRole(user.RoleAuthor)
-	published := len(f.Statuses) == 0 || (len(f.Statuses) == 1 && f.Statuses[0] == content.StatusPublished)
-	if len(f.TopicIDs) != 1 || o.Field != content.OrderPublishedAt || !onlyListed || !published {
-		return 0, false
-	}
-	return f.TopicIDs[0], true
-}
-
 // Count returns how many content items visible to v match f.
 func (s *ContentStore) Count(ctx context.Context, v access.Viewer, f content.Filter) (int, error) {
 	q := &query{}
@@ -195,29 +141,28 @@ func (s *ContentStore) Count(ctx context.Context, v access.Viewer, f content.Fil
 	return n, nil
 }
 
-func parentCondition(p content.Parent) string {
-	if p == content.ParentTopic {
-		return "EXISTS (SELECT 1 FROM content_topics pt WHERE pt.content_id = c.id AND pt.topic_id = p.parent_id)"
-	}
-	return "c.author_id = p.parent_id"
-}
-
 // ListByParents returns one page of content for each parent ID, in the order of parentIDs,
-// with a single statement: a lateral subquery per parent walks that parent's index and stops
-// at the page size, instead of numbering every child row.
+// with a single statement: a lateral subquery per parent walks that parent's index (an
+// author's items, a topic's listing) and stops at the page size, instead of numbering every
+// child row.
 func (s *ContentStore) ListByParents(ctx context.Context, parent content.Parent, parentIDs []int64, lq content.ListQuery) ([]content.List, error) {
 	q := &query{}
 	ids := q.arg(pq.Array(parentIDs))
-	q.and(parentCondition(parent))
-	visibleTo(q, lq.Viewer)
-	applyFilter(q, lq.Filter)
-	tail, err := applyPage(q, lq.Order, lq.Page)
+	var walks []walk
+	if parent == content.ParentTopic {
+		walks = listWalks(q, lq.Viewer, lq.Filter, lq.Order, "p.parent_id")
+	} else {
+		// One author's items, whoever asks, walk that author's index.
+		q.and("c.author_id = p.parent_id")
+		visibleTo(q, lq.Viewer)
+		applyFilter(q, lq.Filter)
+		walks = []walk{{from: "contents c", where: q.where, key: orderKey(lq.Order), id: "c.id"}}
+	}
+	inner, err := pageWalks(q, walks, contentSelect(listFields(lq)), lq.Order, lq.Page)
 	if err != nil {
 		return nil, err
 	}
-	stmt := fmt.Sprintf(`SELECT p.parent_id, x.* FROM unnest(%s::bigint[]) AS p(parent_id)
-		CROSS JOIN LATERAL (SELECT %s FROM contents c WHERE %s %s) x`,
-		ids, contentSelect(listFields(lq)), q.whereClause(), tail)
+	stmt := fmt.Sprintf(`SELECT p.parent_id, x.* FROM unnest(%s::bigint[]) AS p(parent_id) CROSS JOIN LATERAL (%s) x`, ids, inner)
 	byParent := make(map[int64][]*content.Content, len(parentIDs))
 	var parentID int64
 	_, err = s.contents(ctx, stmt, q.args, newContentScanner(listFields(lq), []any{&parentID}), func(c *content.Content) {
