@@ -2136,12 +2136,11 @@ extend type Query {
   """
   Full-text search over the content you may see, in English, French, German, Spanish and
   Portuguese. Title matches count most, then the summary, then the opening of the body (its
-  first 200 characters). Your liked topics and
-  the authors you follow or often read raise a result by at most 40%. Members-only items match
-  on their title and summary unless you may read their body. For very common words only the
-  10,000 most recent matching items are ranked, and one search returns at most its 2,000 best
-  results. A query with no word to look for (only punctuation, or only negated words) returns
-  nothing.
+  first 200 characters). Your liked topics and the authors you follow or often read raise a
+  result by at most 40%. Members-only items match on their title and summary unless you may
+  read their body. The 1,000 most recent matching items are ranked, so one search returns at
+  most 1,000 results, the best matches among recent items first. A query with no word to look
+  for (only punctuation, or only negated words) returns nothing.
   """
   search(
     "Words to look for, 1 to 200 characters; quotes, ` + "`" + `or` + "`" + ` and ` + "`" + `-word` + "`" + ` work as on web search engines."

@@ -61,7 +61,18 @@ func New(ctx context.Context) (*Database, error) {
 		admin.Close()
 		return nil, err
 	}
-	return &Database{URL: dbURL, DB: db, name: name, admin: admin}, nil
+	d := &Database{URL: dbURL, DB: db, name: name, admin: admin}
+	// Migrating the clone applies nothing new but sets up what depends on the server (the
+	// ordered search index where RUM is installed), as serve does.
+	m, err := postgres.NewMigrator(db.DB, slog.New(slog.DiscardHandler))
+	if err == nil {
+		_, err = m.Up(ctx)
+	}
+	if err != nil {
+		d.Close()
+		return nil, fmt.Errorf("pgtest: %w", err)
+	}
+	return d, nil
 }
 
 // Close drops the database.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -17,7 +18,14 @@ import (
 
 // ContentStore reads content items, always through the viewer's visibility rules: an item a
 // viewer may not see is never returned, counted or told apart from a missing one.
-type ContentStore struct{ db *sqlx.DB }
+type ContentStore struct {
+	db     *sqlx.DB
+	// search remembers, once it has asked, whether the ordered search index exists.
+	search struct {
+		mu             sync.Mutex
+		known, ordered bool
+	}
+}
 
 // NewContentStore returns a ContentStore over db.
 func NewContentStore(db *sqlx.DB) *ContentStore { return &ContentStore{db: db} }

@@ -105,7 +105,11 @@ func splitDatabase(dsn string) (name, adminDSN string, err error) {
 }
 
 // Migrator applies the embedded schema migrations.
-type Migrator struct{ provider *goose.Provider }
+type Migrator struct {
+	provider *goose.Provider
+	db       *sql.DB
+	logger   *slog.Logger
+}
 
 // NewMigrator prepares the embedded migrations for db. Concurrent migrators on one database
 // take turns through an advisory lock, so replicas may all migrate at start.
@@ -123,17 +127,77 @@ func NewMigrator(db *sql.DB, logger *slog.Logger) (*Migrator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}
-	return &Migrator{provider: p}, nil
+	return &Migrator{provider: p, db: db, logger: logger}, nil
 }
 
-// Up applies every pending migration and returns how many it applied.
+// Up applies every pending migration and returns how many it applied; then, where the server
+// has the RUM extension, it makes sure the ordered search index exists.
 func (m *Migrator) Up(ctx context.Context) (int, error) {
 	res, err := m.provider.Up(ctx)
 	if err != nil {
 		return len(res), fmt.Errorf("migrate up: %w", err)
 	}
-	return len(res), nil
+	return len(res), m.ensureSearchIndex(ctx)
 }
+
+// searchIndex is the ordered full-text index: RUM, with each item's sort time attached, so a
+// search walks its matches newest first and stops after the ones it ranks.
+const searchIndex = "contents_search_rum_idx"
+
+// ensureSearchIndex creates the RUM extension and searchIndex when the server offers RUM and
+// they are missing (again when an earlier build left it invalid). Without RUM, or without the
+// right to create the extension, searches use the GIN index and say so in the log.
+func (m *Migrator) ensureSearchIndex(ctx context.Context) error {
+	var available, valid bool
+	err := m.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'rum'),
+		coalesce((SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = $1), false)`,
+		searchIndex).Scan(&available, &valid)
+	switch {
+	case err != nil:
+		return fmt.Errorf("search index: %w", err)
+	case valid:
+		return nil
+	case !available:
+		m.logger.InfoContext(ctx, "search: the RUM extension is not installed on the server; searches use the GIN index (install postgresql-15-rum and run tailor migrate up)")
+		return nil
+	}
+	conn, err := m.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("search index: %w", err)
+	}
+	defer conn.Close()
+	// One replica builds it; the others wait, then find it valid.
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, searchIndexLock); err != nil {
+		return fmt.Errorf("search index: %w", err)
+	}
+	defer conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, searchIndexLock)
+	if _, err := conn.ExecContext(ctx, `CREATE EXTENSION IF NOT EXISTS rum`); err != nil {
+		var pqErr *pq.Error
+		if errors.As(err, &pqErr) && pqErr.Code == insufficientPrivilege {
+			m.logger.WarnContext(ctx, "search: not allowed to create the RUM extension; searches use the GIN index (a superuser can run CREATE EXTENSION rum)")
+			return nil
+		}
+		return fmt.Errorf("search index: %w", err)
+	}
+	m.logger.InfoContext(ctx, "search: building the ordered search index (RUM)")
+	stmts := []string{
+		`DROP INDEX CONCURRENTLY IF EXISTS ` + searchIndex,
+		`CREATE INDEX CONCURRENTLY ` + searchIndex + ` ON contents USING rum (search rum_tsvector_addon_ops, sorted_at)
+			WITH (attach = 'sorted_at', to = 'search', order_by_attach = 't') WHERE deleted_at IS NULL`,
+	}
+	for _, stmt := range stmts {
+		if _, err := conn.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("search index: %w", err)
+		}
+	}
+	return nil
+}
+
+// searchIndexLock serializes builds of the search index across replicas.
+const searchIndexLock = 7_361_004
+
+// insufficientPrivilege is PostgreSQL's code for a missing right.
+const insufficientPrivilege = "42501"
 
 // Down rolls back the most recent migration.
 func (m *Migrator) Down(ctx context.Context) error {

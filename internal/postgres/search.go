@@ -23,12 +23,17 @@ const searchQuery = `(SELECT string_agg(DISTINCT '(' || tq::text || ')', ' | '):
 		websearch_to_tsquery('portuguese', %[1]s), websearch_to_tsquery('simple', %[1]s)]) AS tq
 	WHERE numnode(tq) > 0)`
 
+// searchWindow is how many of the newest items a search without the ordered index tests
+// before it asks the GIN index for every match.
+const searchWindow = 10000
+
 // Search returns one page of the items visible to sq.Viewer that match sq.Text, best first.
 //
-// One statement: the GIN index finds the matches; the newest search.Scanned of them are ranked
-// with ts_rank_cd (normalized by document length); the best search.MaxResults are boosted by the
-// viewer's topics (stated weight plus half the decayed habit) and authors (followed, or
-// decayed habit), and paged by (rank, id).
+// One statement: the newest search.Scanned matches are found (through the ordered RUM index
+// where the server has it, else as searchWindow says), ranked with ts_rank_cd (normalized by
+// document length); the best search.MaxResults are boosted by the viewer's topics (stated
+// weight plus half the decayed habit) and authors (followed, or decayed habit), and paged by
+// (rank, id).
 func (s *ContentStore) Search(ctx context.Context, sq search.Query) (search.Page, error) {
 	at, after := sq.At, sq.After
 	v := sq.Viewer.ForContent()
@@ -78,20 +83,41 @@ topic_signal AS MATERIALIZED (
 	if after != nil {
 		page = fmt.Sprintf("WHERE (r.rank, r.id) < (%s::float8, %s::bigint)", q.arg(after.Rank), q.arg(after.ID))
 	}
+	newest := fmt.Sprintf(`newest AS (
+	SELECT c.id FROM contents c CROSS JOIN t WHERE %[1]s
+	ORDER BY c.sorted_at DESC, c.id DESC LIMIT %[2]d)`, q.whereClause(), search.Scanned)
+	if s.orderedSearch(ctx) {
+		// The ordered full-text index hands the matches over newest first and stops there.
+		newest = fmt.Sprintf(`newest AS (
+	SELECT c.id FROM contents c CROSS JOIN t WHERE %[1]s
+	ORDER BY c.sorted_at <=| '9999-12-31'::timestamptz LIMIT %[2]d)`, q.whereClause(), search.Scanned)
+	} else {
+		// Without it, the newest items are read in order and tested; only when too few of
+		// them match does the index find every match, which then grows with the catalogue.
+		visible := &query{args: q.args}
+		visibleTo(visible, v)
+		q.args = visible.args
+		newest = fmt.Sprintf(`recent AS MATERIALIZED (
+	SELECT c.id, c.sorted_at FROM (SELECT c.* FROM contents c WHERE %[1]s ORDER BY c.sorted_at DESC, c.id DESC LIMIT %[3]d) c
+	CROSS JOIN t WHERE %[2]s ORDER BY c.sorted_at DESC, c.id DESC LIMIT %[4]d),
+newest AS (
+	SELECT id FROM recent WHERE (SELECT count(*) FROM recent) >= %[4]d
+	UNION ALL
+	(SELECT c.id FROM contents c CROSS JOIN t WHERE (SELECT count(*) FROM recent) < %[4]d AND %[2]s
+	ORDER BY c.sorted_at DESC, c.id DESC LIMIT %[4]d))`, visible.whereClause(), q.whereClause(), searchWindow, search.Scanned)
+	}
 	stmt := fmt.Sprintf(`WITH t AS (SELECT tsq, CASE WHEN querytree(tsq) IN ('', 'T') THEN NULL ELSE querytree(tsq)::tsquery END AS indexable
 	FROM (SELECT %[1]s AS tsq) w),
-newest AS (
-	SELECT c.id FROM contents c CROSS JOIN t WHERE %[2]s
-	ORDER BY c.sorted_at DESC, c.id DESC LIMIT %[3]d),
+%[2]s,
 hits AS (
-	SELECT c.id, c.author_id, ts_rank_cd(%[4]s, t.tsq, 1|32)::float8 AS text_rank
+	SELECT c.id, c.author_id, ts_rank_cd(%[3]s, t.tsq, 1|32)::float8 AS text_rank
 	FROM newest n JOIN contents c ON c.id = n.id CROSS JOIN t
-	ORDER BY text_rank DESC, c.id DESC LIMIT %[5]d)%[6]s,
-ranked AS (%[7]s)
-SELECT %[8]s, r.rank FROM ranked r JOIN contents c ON c.id = r.id
-%[9]s
-ORDER BY r.rank DESC, r.id DESC LIMIT %[10]d`,
-		tsq, q.whereClause(), search.Scanned, doc, search.MaxResults, signals, ranked,
+	ORDER BY text_rank DESC, c.id DESC LIMIT %[4]d)%[5]s,
+ranked AS (%[6]s)
+SELECT %[7]s, r.rank FROM ranked r JOIN contents c ON c.id = r.id
+%[8]s
+ORDER BY r.rank DESC, r.id DESC LIMIT %[9]d`,
+		tsq, newest, doc, search.MaxResults, signals, ranked,
 		contentSelect(sq.Fields), page, sq.Page.Limit+1)
 
 	var out search.Page
@@ -110,4 +136,17 @@ ORDER BY r.rank DESC, r.id DESC LIMIT %[10]d`,
 		h.Cursor = search.Position{Rank: h.Rank, At: at, ID: h.Content.ID}.Cursor(sq.Text)
 	}
 	return out, nil
+}
+
+// orderedSearch reports whether the database has the ordered full-text index (RUM), which
+// finds a search's newest matches without reading all of them.
+func (s *ContentStore) orderedSearch(ctx context.Context) bool {
+	s.search.mu.Lock()
+	defer s.search.mu.Unlock()
+	if !s.search.known {
+		err := s.db.GetContext(ctx, &s.search.ordered, `SELECT EXISTS (SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+			WHERE c.relname = $1 AND i.indisvalid)`, searchIndex)
+		s.search.known = err == nil
+	}
+	return s.search.ordered
 }

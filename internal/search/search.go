@@ -22,9 +22,9 @@ import (
 // are ranked by text, and only the best of those are boosted and paged through.
 const (
 	// Scanned is how many matching items, newest first, are ranked by text.
-	Scanned = 10000
+	Scanned = 1000
 	// MaxResults is how many results one search returns over all its pages.
-	MaxResults = 2000
+	MaxResults = 1000
 	// MaxQuery is the longest query, in characters.
 	MaxQuery = 200
 )
