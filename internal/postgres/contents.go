@@ -19,7 +19,7 @@ import (
 // ContentStore reads content items, always through the viewer's visibility rules: an item a
 // viewer may not see is never returned, counted or told apart from a missing one.
 type ContentStore struct {
-	db     *sqlx.DB
+	db *sqlx.DB
 	// search remembers, once it has asked, whether the ordered search index exists.
 	search struct {
 		mu             sync.Mutex
