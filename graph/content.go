@@ -9,6 +9,7 @@ import (
 	"github.com/tailorhq/tailor/internal/content"
 	"github.com/tailorhq/tailor/internal/loaders"
 	"github.com/tailorhq/tailor/internal/relay"
+	"github.com/tailorhq/tailor/internal/user"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -69,4 +70,13 @@ func (r *Resolver) contentBySlug(ctx context.Context, slug string) (*content.Con
 		loaders.For(ctx).UserByID.Prime(ctx, author.ID, author)
 	}
 	return c, err
+}
+
+// userByID loads the user a global ID names.
+func userByID(ctx context.Context, gid string) (*user.User, error) {
+	id, err := relay.ParseIDOf("id", gid, relay.TypeUser)
+	if err != nil {
+		return nil, err
+	}
+	return loaders.Get(ctx, loaders.For(ctx).UserByID, id)
 }

@@ -10,22 +10,14 @@ import (
 
 	"github.com/tailorhq/tailor/graph/model"
 	"github.com/tailorhq/tailor/internal/access"
-	"github.com/tailorhq/tailor/internal/content"
 	"github.com/tailorhq/tailor/internal/relay"
 )
 
 // CreateContent is the resolver for the createContent field.
 func (r *mutationResolver) CreateContent(ctx context.Context, input model.CreateContentInput) (*model.CreateContentPayload, error) {
-	topics, err := parseIDs("input.topicIds", input.TopicIds, relay.TypeTopic)
+	d, err := draft(input)
 	if err != nil {
 		return nil, err
-	}
-	d := content.Draft{
-		Title: input.Title, Summary: input.Summary, Body: input.Body, Kind: input.Kind,
-		Language: input.Language, TopicIDs: topics, Visibility: input.Visibility,
-	}
-	if input.Slug != nil {
-		d.Slug = *input.Slug
 	}
 	c, err := r.Editor.Create(ctx, access.ViewerFrom(ctx), d)
 	userErrs, err := userErrors(err)
@@ -34,18 +26,9 @@ func (r *mutationResolver) CreateContent(ctx context.Context, input model.Create
 
 // UpdateContent is the resolver for the updateContent field.
 func (r *mutationResolver) UpdateContent(ctx context.Context, input model.UpdateContentInput) (*model.UpdateContentPayload, error) {
-	id, err := relay.ParseIDOf("input.id", input.ID, relay.TypeContent)
+	id, p, err := patch(input)
 	if err != nil {
 		return nil, err
-	}
-	p := content.Patch{
-		Title: input.Title, Summary: input.Summary, Body: input.Body, Kind: input.Kind,
-		Language: input.Language, Visibility: input.Visibility,
-	}
-	if input.TopicIds != nil {
-		if p.TopicIDs, err = parseIDs("input.topicIds", input.TopicIds, relay.TypeTopic); err != nil {
-			return nil, err
-		}
 	}
 	c, err := r.Editor.Update(ctx, access.ViewerFrom(ctx), id, p)
 	userErrs, err := userErrors(err)
@@ -69,9 +52,5 @@ func (r *mutationResolver) DeleteContent(ctx context.Context, input model.Delete
 	if err != nil {
 		return nil, err
 	}
-	userErrs, err := userErrors(r.Editor.Delete(ctx, access.ViewerFrom(ctx), id))
-	if err != nil || len(userErrs) > 0 {
-		return &model.DeleteContentPayload{UserErrors: userErrs}, err
-	}
-	return &model.DeleteContentPayload{DeletedContentID: &input.ID, UserErrors: userErrs}, nil
+	return deleted(input.ID, r.Editor.Delete(ctx, access.ViewerFrom(ctx), id))
 }

@@ -81,3 +81,16 @@ func (r *Resolver) viewerAPIKey(ctx context.Context, id int64) func() (model.Nod
 		return nil, err
 	}
 }
+
+// all waits for every thunk and returns their nodes in order, or the first error.
+func all(thunks []func() (model.Node, error)) ([]model.Node, error) {
+	out := make([]model.Node, len(thunks))
+	for i, thunk := range thunks {
+		n, err := thunk()
+		if err != nil {
+			return nil, err
+		}
+		out[i] = n
+	}
+	return out, nil
+}

@@ -22,16 +22,7 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]model.Node, 
 	if len(ids) > maxNodes {
 		return nil, apperr.Invalid("ids", "ids: at most %d IDs, got %d", maxNodes, len(ids))
 	}
-	thunks := r.loadNodes(ctx, ids, "ids")
-	out := make([]model.Node, len(ids))
-	for i, thunk := range thunks {
-		n, err := thunk()
-		if err != nil {
-			return nil, err
-		}
-		out[i] = n
-	}
-	return out, nil
+	return all(r.loadNodes(ctx, ids, "ids"))
 }
 
 func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }

@@ -72,11 +72,7 @@ func (r *queryResolver) User(ctx context.Context, id *string, handle *string) (*
 	if handle != nil {
 		return r.People.ByHandle(ctx, *handle)
 	}
-	uid, err := relay.ParseIDOf("id", *id, relay.TypeUser)
-	if err != nil {
-		return nil, err
-	}
-	return loaders.Get(ctx, loaders.For(ctx).UserByID, uid)
+	return userByID(ctx, *id)
 }
 
 // Topic is the resolver for the topic field.
