@@ -22,9 +22,6 @@ type AccountStore struct{ db *sqlx.DB }
 // NewAccountStore returns an AccountStore over db.
 func NewAccountStore(db *sqlx.DB) *AccountStore { return &AccountStore{db: db} }
 
-// uniqueViolation is PostgreSQL's code for a unique constraint refusing a row.
-const uniqueViolation = "23505"
-
 // CreateUser stores a new reader account with default preferences. A taken handle or email
 // comes back as field errors.
 func (s *AccountStore) CreateUser(ctx context.Context, nu auth.NewUser) (*user.User, error) {
@@ -37,16 +34,10 @@ func (s *AccountStore) CreateUser(ctx context.Context, nu auth.NewUser) (*user.U
 		_, err := tx.ExecContext(ctx, `INSERT INTO preferences (user_id) VALUES ($1)`, u.ID)
 		return err
 	})
-	var pqErr *pq.Error
-	if errors.As(err, &pqErr) && pqErr.Code == uniqueViolation {
-		switch pqErr.Constraint {
-		case "users_handle_key":
-			return nil, apperr.FieldErrors{{Field: "handle", Code: apperr.FieldTaken, Message: "this handle is taken; choose another"}}
-		case "users_email_key":
-			return nil, apperr.FieldErrors{{Field: "email", Code: apperr.FieldTaken, Message: "an account with this email already exists; log in instead"}}
+	if err = refusal(err, "", ""); err != nil {
+		if _, ok := apperr.AsFieldErrors(err); ok {
+			return nil, err
 		}
-	}
-	if err != nil {
 		return nil, fmt.Errorf("create user: %w", err)
 	}
 	return &u, nil
@@ -252,19 +243,6 @@ func (s *AccountStore) DevelopmentSigningKey(ctx context.Context, newKey func() 
 		return auth.Key{}, false, fmt.Errorf("development signing key: %w", err)
 	}
 	return k, created, nil
-}
-
-// withTx runs fn in a transaction, committing when it returns nil.
-func withTx(ctx context.Context, db *sqlx.DB, fn func(*sqlx.Tx) error) error {
-	tx, err := db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	return tx.Commit()
 }
 
 // Attempts returns the recent failures recorded on keys, with the database's clock.

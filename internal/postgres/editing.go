@@ -21,12 +21,6 @@ type EditStore struct{ db *sqlx.DB }
 // NewEditStore returns an EditStore over db.
 func NewEditStore(db *sqlx.DB) *EditStore { return &EditStore{db: db} }
 
-const foreignKeyViolation = "23503"
-
-func topicsNotFound() error {
-	return apperr.FieldErrors{{Field: "topicIds", Code: apperr.FieldNotFound, Message: "one of the topics does not exist"}}
-}
-
 // Create stores a draft. Without a slug one is made from the title, numbered when taken.
 func (s *EditStore) Create(ctx context.Context, authorID int64, d content.Draft) (*content.Content, error) {
 	base, explicit := d.Slug, d.Slug != ""
@@ -39,17 +33,11 @@ func (s *EditStore) Create(ctx context.Context, authorID int64, d content.Draft)
 			slug = base + "-" + strconv.Itoa(attempt)
 		}
 		c, err := s.create(ctx, authorID, slug, d)
-		var pqErr *pq.Error
 		switch {
-		case errors.As(err, &pqErr) && pqErr.Code == uniqueViolation && pqErr.Constraint == "contents_slug_key":
-			if explicit {
-				return nil, apperr.FieldErrors{{Field: "slug", Code: apperr.FieldTaken, Message: "another item has this slug; choose another"}}
-			}
-			if attempt < 50 {
-				continue
-			}
-		case errors.As(err, &pqErr) && pqErr.Code == foreignKeyViolation:
-			return nil, topicsNotFound()
+		case constraintOf(err) == "contents_slug_key" && !explicit && attempt < 50:
+			continue
+		case code(err) == uniqueViolation || code(err) == foreignKeyViolation:
+			return nil, refusal(err, "topicIds", "one of the topics does not exist")
 		}
 		if err != nil {
 			return nil, fmt.Errorf("create content: %w", err)
@@ -116,11 +104,10 @@ func (s *EditStore) Update(ctx context.Context, id int64, p content.Patch) (*con
 		}
 		return nil
 	})
-	var pqErr *pq.Error
-	if errors.As(err, &pqErr) && pqErr.Code == foreignKeyViolation {
-		return nil, topicsNotFound()
-	}
-	if err != nil {
+	if err = refusal(err, "topicIds", "one of the topics does not exist"); err != nil {
+		if _, ok := apperr.AsFieldErrors(err); ok {
+			return nil, err
+		}
 		return nil, fmt.Errorf("update content: %w", err)
 	}
 	return &c, nil

@@ -8,7 +8,6 @@ import (
 	"database/sql"
 	"embed"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -80,8 +79,7 @@ func EnsureDatabase(ctx context.Context, dsn string) (bool, error) {
 		return false, nil
 	}
 	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+pq.QuoteIdentifier(name)); err != nil {
-		var pqErr *pq.Error
-		if errors.As(err, &pqErr) && pqErr.Code == "42P04" { // created meanwhile by another process
+		if code(err) == duplicateDatabase { // created meanwhile by another process
 			return false, nil
 		}
 		return false, fmt.Errorf("ensure database: %w", err)
@@ -172,8 +170,7 @@ func (m *Migrator) ensureSearchIndex(ctx context.Context) error {
 	}
 	defer conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, searchIndexLock)
 	if _, err := conn.ExecContext(ctx, `CREATE EXTENSION IF NOT EXISTS rum`); err != nil {
-		var pqErr *pq.Error
-		if errors.As(err, &pqErr) && pqErr.Code == insufficientPrivilege {
+		if code(err) == insufficientPrivilege {
 			m.logger.WarnContext(ctx, "search: not allowed to create the RUM extension; searches use the GIN index (a superuser can run CREATE EXTENSION rum)")
 			return nil
 		}
@@ -195,9 +192,6 @@ func (m *Migrator) ensureSearchIndex(ctx context.Context) error {
 
 // searchIndexLock serializes builds of the search index across replicas.
 const searchIndexLock = 7_361_004
-
-// insufficientPrivilege is PostgreSQL's code for a missing right.
-const insufficientPrivilege = "42501"
 
 // Down rolls back the most recent migration.
 func (m *Migrator) Down(ctx context.Context) error {

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/jmoiron/sqlx"
@@ -37,7 +36,7 @@ func (s *UserStore) UpdatePreferences(ctx context.Context, userID int64, p user.
 					ON CONFLICT (user_id, topic_id) DO UPDATE SET weight = EXCLUDED.weight`, userID, tw.TopicID, tw.Weight)
 			}
 			if err != nil {
-				return fkField(err, "topics", "a topic does not exist")
+				return refusal(err, "topics", "a topic does not exist")
 			}
 		}
 		if len(p.TopicWeights) > 0 {
@@ -52,12 +51,12 @@ func (s *UserStore) UpdatePreferences(ctx context.Context, userID int64, p user.
 		}
 		if p.MutedTopicIDs != nil {
 			if err := replaceSet(ctx, tx, "muted_topics", "topic_id", userID, p.MutedTopicIDs); err != nil {
-				return fkField(err, "mutedTopicIds", "a topic does not exist")
+				return refusal(err, "mutedTopicIds", "a topic does not exist")
 			}
 		}
 		if p.MutedAuthorIDs != nil {
 			if err := replaceSet(ctx, tx, "muted_authors", "author_id", userID, p.MutedAuthorIDs); err != nil {
-				return fkField(err, "mutedAuthorIds", "a user does not exist")
+				return refusal(err, "mutedAuthorIds", "a user does not exist")
 			}
 		}
 		return nil
@@ -86,15 +85,6 @@ func replaceSet(ctx context.Context, tx *sqlx.Tx, table, column string, userID i
 	return err
 }
 
-// fkField turns a foreign key refusal into a field error.
-func fkField(err error, field, message string) error {
-	var pqErr *pq.Error
-	if errors.As(err, &pqErr) && pqErr.Code == foreignKeyViolation {
-		return apperr.FieldErrors{{Field: field, Code: apperr.FieldNotFound, Message: message}}
-	}
-	return err
-}
-
 // Follow makes follower follow author; following twice is the same as once. A user who
 // follows user.MaxFollows authors already is refused.
 func (s *UserStore) Follow(ctx context.Context, follower, author int64) error {
@@ -108,7 +98,7 @@ func (s *UserStore) Follow(ctx context.Context, follower, author int64) error {
 			ON CONFLICT DO NOTHING RETURNING 1)
 		SELECT EXISTS (SELECT 1 FROM ins) AS inserted,
 			EXISTS (SELECT 1 FROM follows WHERE follower_id = $1 AND author_id = $2) AS following`, follower, author, user.MaxFollows)
-	if err = fkField(err, "userId", "no user has this ID"); err != nil {
+	if err = refusal(err, "userId", "no user has this ID"); err != nil {
 		if _, ok := apperr.AsFieldErrors(err); ok {
 			return err
 		}
