@@ -27,7 +27,6 @@ const (
 	languagePenalty   = -0.8
 	kindBonus         = 0.3
 	seenPenalty       = -0.7
-	implicitShare     = 0.5 // how much habits count next to stated topic weights
 	minShare          = 0.01
 )
 
@@ -107,7 +106,7 @@ func explain(c Candidate, now time.Time) []Reason {
 	bestTopic, worstTopic := int64(0), int64(0)
 	best, worst := 0.0, 0.0
 	for i, t := range c.TopicIDs {
-		pref := c.TopicWeights[i] + implicitShare*habits.Affinity(c.TopicAffinities[i])
+		pref := habits.TopicInterest(c.TopicWeights[i], c.TopicAffinities[i])
 		if pref > best {
 			best, bestTopic = pref, t
 		}

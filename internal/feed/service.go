@@ -8,13 +8,16 @@ import (
 
 	"github.com/tailorhq/tailor/internal/access"
 	"github.com/tailorhq/tailor/internal/apperr"
+	"github.com/tailorhq/tailor/internal/content"
 	"github.com/tailorhq/tailor/internal/relay"
 )
 
 // Store finds candidates and keeps ranked snapshots.
 type Store interface {
 	Candidates(ctx context.Context, v access.Viewer) ([]Candidate, error)
-	SaveSnapshot(ctx context.Context, v access.Viewer, bucket string, ranked []Ranked) (int64, error)
+	// Keep stores a ranking and returns its ID with the contents of the items of show that v
+	// may still see.
+	Keep(ctx context.Context, v access.Viewer, bucket string, ranked []Ranked, show []int64) (int64, []*content.Content, error)
 	FeedPage(ctx context.Context, v access.Viewer, id int64, after, limit int) ([]Item, bool, error)
 	RecentFirstPage(ctx context.Context, v access.Viewer, bucket string, within time.Duration, limit int) (int64, []Item, bool, error)
 }
@@ -99,28 +102,47 @@ func (s *Service) firstPage(ctx context.Context, v access.Viewer, first int) (Pa
 		return Page{}, err
 	}
 	ranked := Rank(cands, now)
-	id, err := s.store.SaveSnapshot(ctx, v, bucket, ranked)
+	if len(ranked) == 0 {
+		return Page{}, nil
+	}
+	// The first page's items (and one more, which tells whether the feed goes on) are read in
+	// full with the snapshot's write; the candidates carry only what ranking needs.
+	shown := ranked[:min(first+1, len(ranked))]
+	show := make([]int64, len(shown))
+	for i, r := range shown {
+		show[i] = r.ContentID
+	}
+	id, contents, err := s.store.Keep(ctx, v, bucket, ranked, show)
 	if err != nil {
 		return Page{}, err
 	}
-	byID := make(map[int64]int, len(cands))
-	for i, c := range cands {
-		byID[c.Content.ID] = i
+	byID := make(map[int64]*content.Content, len(contents))
+	for _, c := range contents {
+		byID[c.ID] = c
 	}
-	items := make([]Item, 0, min(first+1, len(ranked)))
-	for pos, r := range ranked {
-		if len(items) > first {
-			break
+	states := make(map[int64]*Candidate, len(shown))
+	for i := range cands {
+		states[cands[i].Content.ID] = &cands[i]
+	}
+	items := make([]Item, 0, len(shown))
+	for pos, r := range shown {
+		c, ok := byID[r.ContentID]
+		if !ok {
+			continue
 		}
-		c := cands[byID[r.ContentID]]
 		reasons := slices.Clone(r.Reasons)
 		for j := range reasons {
-			reasons[j].Explain(c.Content, now)
+			reasons[j].Explain(c, now)
 		}
-		items = append(items, Item{Content: c.Content, Position: pos + 1, Score: r.Score, Reasons: reasons,
-			Viewed: c.Seen, Liked: c.Liked, Bookmarked: c.Bookmarked})
+		st := states[r.ContentID]
+		items = append(items, Item{Content: c, Position: pos + 1, Score: r.Score, Reasons: reasons,
+			Viewed: st.Seen, Liked: st.Liked, Bookmarked: st.Bookmarked})
 	}
-	return newPage(id, items, first), nil
+	p := newPage(id, items, first)
+	// An item withdrawn since ranking leaves the page short, never the feed: later items
+	// remain behind the cursor.
+	p.More = p.More || len(ranked) > len(shown)
+	return p, nil
 }
 
 func newPage(snapshot int64, items []Item, first int) Page {

@@ -40,12 +40,26 @@ func Decay(score float64, age time.Duration) float64 {
 	return score * math.Exp(-age.Seconds()/DecayTime.Seconds())
 }
 
+// The weight of a view: every view that counts is worth ViewSignal, and DwellSignal more in
+// proportion to its dwell time, up to FullDwell.
+const (
+	ViewSignal  = 0.1
+	DwellSignal = 0.3
+	FullDwell   = 5 * time.Minute
+)
+
+// Kinds lists every interaction kind.
+func Kinds() []Kind { return []Kind{View, Like, Unlike, Bookmark, Unbookmark, Hide, Unhide, Share} }
+
+// Toggles maps each kind that switches a state on to the kind that switches it off.
+func Toggles() map[Kind]Kind { return map[Kind]Kind{Like: Unlike, Bookmark: Unbookmark, Hide: Unhide} }
+
 // Signal is how much one interaction moves the user's affinity for the item's topics and
 // author. Views count more the longer they lasted; toggles count only when they change state.
 func Signal(k Kind, dwell time.Duration) float64 {
 	switch k {
 	case View:
-		return 0.1 + 0.3*math.Min(dwell.Minutes()/5, 1)
+		return ViewSignal + DwellSignal*math.Min(dwell.Seconds()/FullDwell.Seconds(), 1)
 	case Like:
 		return 1.0
 	case Unlike:
@@ -64,8 +78,18 @@ func Signal(k Kind, dwell time.Duration) float64 {
 	return 0
 }
 
+// AffinityScale is the decayed score at which an affinity reaches tanh(1), about 0.76.
+const AffinityScale = 3.0
+
+// HabitShare is how much a habit counts next to a stated topic weight (which runs from -1 to 1).
+const HabitShare = 0.5
+
 // Affinity squashes a decayed score into (-1, 1): a handful of strong signals approach 1.
-func Affinity(decayed float64) float64 { return math.Tanh(decayed / 3) }
+func Affinity(decayed float64) float64 { return math.Tanh(decayed / AffinityScale) }
+
+// TopicInterest is a viewer's interest in a topic: the weight they stated for it plus the
+// share of their habits' affinity for it (decayed score decayed).
+func TopicInterest(weight, decayed float64) float64 { return weight + HabitShare*Affinity(decayed) }
 
 // State is a user's standing relation to one item.
 type State struct {

@@ -31,7 +31,8 @@ func (s *AccountStore) CreateUser(ctx context.Context, nu auth.NewUser) (*user.U
 			VALUES ($1, $2, $3, $4) RETURNING `+returningUser, nu.Handle, nu.Email, nu.DisplayName, nu.PasswordHash); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO preferences (user_id) VALUES ($1)`, u.ID)
+		_, err := tx.ExecContext(ctx, `INSERT INTO preferences (user_id, email_notifications, in_app_notifications, locale, time_zone)
+			VALUES ($1, $2, $3, $4, $5)`, u.ID, user.DefaultEmail, user.DefaultInApp, user.DefaultLocale, user.DefaultTimeZone)
 		return err
 	})
 	if err = refusal(err, "", ""); err != nil {

@@ -47,9 +47,9 @@ func visibleTo(q *query, v access.Viewer) {
 	case v.SeesEverything():
 		q.and("c.deleted_at IS NULL")
 	case v.Anonymous():
-		q.and("c.deleted_at IS NULL AND c.status = 'published' AND c.visibility <> 'private'")
+		q.and(listedSQL("c"))
 	default:
-		q.and(fmt.Sprintf("c.deleted_at IS NULL AND ((c.status = 'published' AND c.visibility <> 'private') OR c.author_id = %s)", q.arg(v.UserID)))
+		q.and(fmt.Sprintf("c.deleted_at IS NULL AND ((%s) OR c.author_id = %s)", listedSQL("c"), q.arg(v.UserID)))
 	}
 }
 

@@ -135,8 +135,8 @@ func (s *EditStore) Delete(ctx context.Context, id int64) error {
 // PublishDue publishes the scheduled items whose time has come and returns how many. Any
 // number of replicas may run it at once.
 func (s *EditStore) PublishDue(ctx context.Context) (int64, error) {
-	res, err := s.db.ExecContext(ctx, `UPDATE contents SET status = 'published', updated_at = now()
-		WHERE status = 'scheduled' AND published_at <= now() AND deleted_at IS NULL`)
+	res, err := s.db.ExecContext(ctx, `UPDATE contents SET status = $1, updated_at = now()
+		WHERE status = $2 AND published_at <= now() AND deleted_at IS NULL`, content.StatusPublished, content.StatusScheduled)
 	if err != nil {
 		return 0, fmt.Errorf("publish due content: %w", err)
 	}

@@ -53,121 +53,130 @@ const (
 	popularPool     = 80
 )
 
-const listed = "c.status = 'published' AND c.visibility <> 'private' AND c.deleted_at IS NULL"
+// candidatePool is the union of the candidate walks every feed shares: the freshest and the
+// most popular listed items.
+var candidatePool = fmt.Sprintf(`(SELECT c.id FROM contents c WHERE %[1]s ORDER BY c.status, c.sorted_at DESC LIMIT %[2]d)
+	UNION
+	(SELECT c.id FROM contents c WHERE %[1]s ORDER BY c.popularity DESC, c.id DESC LIMIT %[3]d)`, listedSQL("c"), freshPool, popularPool)
 
 // personalCandidates gathers, in one statement, the items of the viewer's liked topics and
 // followed authors and the freshest and most popular items, minus muted and hidden ones, each
-// with the viewer's stated weights and decayed habits for its topics and author.
+// with the viewer's stated weights and decayed habits for its topics and author. The viewer's
+// profile (weights, affinities, mutes) is read once, by range, and joined in memory; each
+// item costs one read of its row and one of the viewer's state for it.
 var personalCandidates = fmt.Sprintf(`WITH
 tp AS MATERIALIZED (SELECT topic_id, weight FROM topic_preferences WHERE user_id = $1),
 ta AS MATERIALIZED (SELECT topic_id, score * exp(-extract(epoch FROM now() - updated_at) / $2) AS score
 	FROM topic_affinities WHERE user_id = $1),
+mt AS MATERIALIZED (SELECT topic_id FROM muted_topics WHERE user_id = $1),
+aa AS MATERIALIZED (SELECT author_id, score * exp(-extract(epoch FROM now() - updated_at) / $2) AS score
+	FROM author_affinities WHERE user_id = $1),
 liked AS (
-	SELECT coalesce(tp.topic_id, ta.topic_id) AS topic_id FROM tp FULL JOIN ta ON ta.topic_id = tp.topic_id
-	WHERE coalesce(tp.weight, 0) + 0.5 * tanh(coalesce(ta.score, 0) / 3) > 0
-	ORDER BY coalesce(tp.weight, 0) + 0.5 * tanh(coalesce(ta.score, 0) / 3) DESC LIMIT %d),
-followed AS MATERIALIZED (SELECT author_id FROM follows WHERE follower_id = $1 ORDER BY created_at DESC LIMIT %d),
-pool AS (
+	SELECT coalesce(tp.topic_id, ta.topic_id) AS topic_id,
+		coalesce(tp.weight, 0) + $3 * tanh(coalesce(ta.score, 0) / $4) AS interest
+	FROM tp FULL JOIN ta ON ta.topic_id = tp.topic_id
+	ORDER BY interest DESC LIMIT %[1]d),
+followed AS MATERIALIZED (SELECT author_id FROM follows WHERE follower_id = $1 ORDER BY created_at DESC LIMIT %[2]d),
+pool AS MATERIALIZED (
 	SELECT x.content_id AS id FROM liked CROSS JOIN LATERAL (
 		SELECT ct.content_id FROM content_topics ct WHERE ct.topic_id = liked.topic_id AND ct.listed
-		ORDER BY ct.sorted_at DESC LIMIT %d) x
+		ORDER BY ct.sorted_at DESC LIMIT %[3]d) x WHERE liked.interest > 0
 	UNION
 	SELECT x.id FROM followed CROSS JOIN LATERAL (
-		SELECT c.id FROM contents c WHERE c.author_id = followed.author_id AND %s
-		ORDER BY c.sorted_at DESC LIMIT %d) x
+		SELECT c.id FROM contents c WHERE c.author_id = followed.author_id AND %[4]s
+		ORDER BY c.sorted_at DESC LIMIT %[5]d) x
 	UNION
-	(SELECT c.id FROM contents c WHERE c.status = 'published' AND %s ORDER BY c.status, c.sorted_at DESC LIMIT %d)
-	UNION
-	(SELECT c.id FROM contents c WHERE %s ORDER BY c.popularity DESC, c.id DESC LIMIT %d)),
+	%[6]s),
+cand AS MATERIALIZED (
+	SELECT c.id, c.author_id, c.sorted_at, c.kind, c.language, c.popularity, c.topic_ids
+	FROM pool JOIN contents c ON c.id = pool.id
+	WHERE c.author_id <> $1 AND NOT EXISTS (SELECT 1 FROM muted_authors m WHERE m.user_id = $1 AND m.author_id = c.author_id)),
 topics AS (
-	SELECT ct.content_id,
-		array_agg(ct.topic_id ORDER BY ct.position, ct.topic_id) AS topic_ids,
-		array_agg(coalesce(tp.weight, 0) ORDER BY ct.position, ct.topic_id) AS topic_weights,
-		array_agg(coalesce(ta.score, 0) ORDER BY ct.position, ct.topic_id) AS topic_affinities,
-		bool_or(m.topic_id IS NOT NULL) AS muted
-	FROM pool JOIN content_topics ct ON ct.content_id = pool.id
-	LEFT JOIN tp ON tp.topic_id = ct.topic_id
-	LEFT JOIN ta ON ta.topic_id = ct.topic_id
-	LEFT JOIN muted_topics m ON m.user_id = $1 AND m.topic_id = ct.topic_id
-	GROUP BY ct.content_id),
+	SELECT cand.id,
+		array_agg(coalesce(tp.weight, 0) ORDER BY u.n) AS weights,
+		array_agg(coalesce(ta.score, 0) ORDER BY u.n) AS affinities,
+		bool_or(mt.topic_id IS NOT NULL) AS muted
+	FROM cand CROSS JOIN LATERAL unnest(cand.topic_ids) WITH ORDINALITY AS u(topic_id, n)
+	LEFT JOIN tp ON tp.topic_id = u.topic_id
+	LEFT JOIN ta ON ta.topic_id = u.topic_id
+	LEFT JOIN mt ON mt.topic_id = u.topic_id
+	GROUP BY cand.id),
 pr AS (SELECT coalesce((SELECT p.languages FROM preferences p WHERE p.user_id = $1), '{}') AS languages,
 	coalesce((SELECT p.kinds FROM preferences p WHERE p.user_id = $1), '{}') AS kinds)
-SELECT %s, c.popularity, coalesce(t.topic_ids, '{}') AS topic_ids,
-	coalesce(t.topic_weights, '{}') AS topic_weights, coalesce(t.topic_affinities, '{}') AS topic_affinities,
-	f.author_id IS NOT NULL AS followed,
-	coalesce(aa.score * exp(-extract(epoch FROM now() - aa.updated_at) / $2), 0) AS author_affinity,
-	CASE WHEN cardinality(pr.languages) = 0 THEN NULL ELSE c.language = ANY(pr.languages) END AS language_match,
-	CASE WHEN cardinality(pr.kinds) = 0 THEN NULL ELSE c.kind = ANY(pr.kinds) END AS kind_match,
-	s.viewed_at IS NOT NULL AS seen,
-	s.liked_at IS NOT NULL AS liked,
-	s.bookmarked_at IS NOT NULL AS bookmarked
-FROM pool JOIN contents c ON c.id = pool.id
-LEFT JOIN topics t ON t.content_id = c.id
+SELECT c.id, c.author_id, c.sorted_at, c.popularity, c.topic_ids,
+	coalesce(t.weights, '{}'), coalesce(t.affinities, '{}'),
+	f.author_id IS NOT NULL, coalesce(aa.score, 0),
+	CASE WHEN cardinality(pr.languages) = 0 THEN NULL ELSE c.language = ANY(pr.languages) END,
+	CASE WHEN cardinality(pr.kinds) = 0 THEN NULL ELSE c.kind = ANY(pr.kinds) END,
+	s.viewed_at IS NOT NULL, s.liked_at IS NOT NULL, s.bookmarked_at IS NOT NULL
+FROM cand c
+LEFT JOIN topics t ON t.id = c.id
 CROSS JOIN pr
 LEFT JOIN followed f ON f.author_id = c.author_id
-LEFT JOIN author_affinities aa ON aa.user_id = $1 AND aa.author_id = c.author_id
+LEFT JOIN aa ON aa.author_id = c.author_id
 LEFT JOIN content_states s ON s.user_id = $1 AND s.content_id = c.id
-WHERE s.hidden_at IS NULL AND c.author_id <> $1 AND NOT coalesce(t.muted, false)
-	AND NOT EXISTS (SELECT 1 FROM muted_authors m WHERE m.user_id = $1 AND m.author_id = c.author_id)`,
-	likedTopics, followedAuthors, perLikedTopic, listed, perFollowed, listed, freshPool, listed, popularPool, columns(false))
+WHERE s.hidden_at IS NULL AND NOT coalesce(t.muted, false)`,
+	likedTopics, followedAuthors, perLikedTopic, listedSQL("c"), perFollowed, candidatePool)
 
 // anonymousCandidates gathers the freshest and the most popular listed items.
-var anonymousCandidates = fmt.Sprintf(`WITH pool AS (
-	(SELECT c.id FROM contents c WHERE c.status = 'published' AND %s ORDER BY c.status, c.sorted_at DESC LIMIT %d)
-	UNION
-	(SELECT c.id FROM contents c WHERE %s ORDER BY c.popularity DESC, c.id DESC LIMIT %d))
-SELECT %s, c.popularity,
-	ARRAY(SELECT ct.topic_id FROM content_topics ct WHERE ct.content_id = c.id ORDER BY ct.position, ct.topic_id) AS topic_ids
-FROM pool JOIN contents c ON c.id = pool.id`, listed, freshPool, listed, popularPool, columns(false))
+var anonymousCandidates = fmt.Sprintf(`WITH pool AS (%s)
+SELECT c.id, c.author_id, c.sorted_at, c.popularity, c.topic_ids FROM pool JOIN contents c ON c.id = pool.id`, candidatePool)
 
-type candidateRow struct {
-	content.Content
-	Popularity      float64         `db:"popularity"`
-	TopicIDs        pq.Int64Array   `db:"topic_ids"`
-	TopicWeights    pq.Float64Array `db:"topic_weights"`
-	TopicAffinities pq.Float64Array `db:"topic_affinities"`
-	Followed        bool            `db:"followed"`
-	AuthorAffinity  float64         `db:"author_affinity"`
-	LanguageMatch   sql.NullBool    `db:"language_match"`
-	KindMatch       sql.NullBool    `db:"kind_match"`
-	Seen            bool            `db:"seen"`
-	Liked           bool            `db:"liked"`
-	Bookmarked      bool            `db:"bookmarked"`
-}
-
-// Candidates returns the items that may enter v's feed, with v's state for each.
+// Candidates returns the items that may enter v's feed, with v's state for each. Each
+// candidate's Content holds its ID, author and sort time.
 func (s *FeedStore) Candidates(ctx context.Context, v access.Viewer) ([]feed.Candidate, error) {
-	var rows []candidateRow
+	var rows *sql.Rows
 	var err error
 	if v.Anonymous() {
-		err = s.db.SelectContext(ctx, &rows, anonymousCandidates)
+		rows, err = s.db.QueryContext(ctx, anonymousCandidates)
 	} else {
 		var st *sqlx.Stmt
 		if st, err = s.personalStatement(ctx); err == nil {
-			err = st.SelectContext(ctx, &rows, v.UserID, habits.DecayTime.Seconds())
+			rows, err = st.QueryContext(ctx, v.UserID, habits.DecayTime.Seconds(), habits.HabitShare, habits.AffinityScale)
 		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("feed candidates: %w", err)
 	}
-	cands := make([]feed.Candidate, len(rows))
-	for i := range rows {
-		r := &rows[i]
-		n := len(r.TopicIDs)
-		c := feed.Candidate{
-			Content: &r.Content, Popularity: r.Popularity, TopicIDs: r.TopicIDs,
-			TopicWeights: padded(r.TopicWeights, n), TopicAffinities: padded(r.TopicAffinities, n),
-			Followed: r.Followed, AuthorAffinity: r.AuthorAffinity, Seen: r.Seen, Liked: r.Liked, Bookmarked: r.Bookmarked,
+	defer rows.Close()
+	var cands []feed.Candidate
+	for rows.Next() {
+		c, err := scanCandidate(rows, !v.Anonymous())
+		if err != nil {
+			return nil, fmt.Errorf("feed candidates: %w", err)
 		}
-		if r.LanguageMatch.Valid {
-			c.LanguageMatch = &r.LanguageMatch.Bool
-		}
-		if r.KindMatch.Valid {
-			c.KindMatch = &r.KindMatch.Bool
-		}
-		cands[i] = c
+		cands = append(cands, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("feed candidates: %w", err)
 	}
 	return cands, nil
+}
+
+func scanCandidate(rows *sql.Rows, personal bool) (feed.Candidate, error) {
+	var (
+		c                        = feed.Candidate{Content: new(content.Content)}
+		topics                   pq.Int64Array
+		weights, affinities      pq.Float64Array
+		languageMatch, kindMatch sql.NullBool
+	)
+	dest := []any{&c.Content.ID, &c.Content.AuthorID, &c.Content.SortedAt, &c.Popularity, &topics}
+	if personal {
+		dest = append(dest, &weights, &affinities, &c.Followed, &c.AuthorAffinity, &languageMatch, &kindMatch,
+			&c.Seen, &c.Liked, &c.Bookmarked)
+	}
+	if err := rows.Scan(dest...); err != nil {
+		return c, err
+	}
+	n := len(topics)
+	c.TopicIDs, c.TopicWeights, c.TopicAffinities = topics, padded(weights, n), padded(affinities, n)
+	if languageMatch.Valid {
+		c.LanguageMatch = &languageMatch.Bool
+	}
+	if kindMatch.Valid {
+		c.KindMatch = &kindMatch.Bool
+	}
+	return c, nil
 }
 
 func padded(xs []float64, n int) []float64 {
@@ -183,9 +192,10 @@ const pageSlack = 50
 // snapshotTTL is how long a feed's cursors keep working.
 const snapshotTTL = 15 * time.Minute
 
-// SaveSnapshot stores a ranked feed for v and returns its ID. Anonymous feeds are shared by
-// everyone within bucket: the first writer's snapshot wins.
-func (s *FeedStore) SaveSnapshot(ctx context.Context, v access.Viewer, bucket string, ranked []feed.Ranked) (int64, error) {
+// Keep stores a ranked feed for v and returns its ID and the contents of the items of show
+// that v may still see. Anonymous feeds are shared by everyone within bucket: the first
+// writer's snapshot wins. Expired snapshots are cleared on the way.
+func (s *FeedStore) Keep(ctx context.Context, v access.Viewer, bucket string, ranked []feed.Ranked, show []int64) (int64, []*content.Content, error) {
 	items := make([]int64, len(ranked))
 	scores := make([]float64, len(ranked))
 	reasons := make([][]feed.Reason, len(ranked))
@@ -194,7 +204,7 @@ func (s *FeedStore) SaveSnapshot(ctx context.Context, v access.Viewer, bucket st
 	}
 	raw, err := json.Marshal(reasons)
 	if err != nil {
-		return 0, fmt.Errorf("save feed: %w", err)
+		return 0, nil, fmt.Errorf("save feed: %w", err)
 	}
 	var userID, bucketArg any
 	if v.Anonymous() {
@@ -202,16 +212,32 @@ func (s *FeedStore) SaveSnapshot(ctx context.Context, v access.Viewer, bucket st
 	} else {
 		userID = v.UserID
 	}
+	q := &query{args: []any{userID, bucketArg, interval(snapshotTTL), pq.Array(items), pq.Array(scores), raw}}
+	q.and("c.id = ANY(" + q.arg(pq.Array(show)) + ")")
+	visibleTo(q, v)
 	var id int64
-	err = s.db.GetContext(ctx, &id, `WITH expired AS (DELETE FROM feed_snapshots WHERE expires_at < now() - interval '1 minute'),
+	scan := newContentScanner(content.AllFields, []any{&id})
+	rows, err := s.db.QueryContext(ctx, `WITH expired AS (DELETE FROM feed_snapshots WHERE expires_at < now() - interval '1 minute'),
 		ins AS (INSERT INTO feed_snapshots (user_id, bucket, expires_at, items, scores, reasons)
-			VALUES ($1, $2, now() + $3::interval, $4, $5, $6) ON CONFLICT (bucket) DO NOTHING RETURNING id)
-		SELECT id FROM ins UNION ALL SELECT id FROM feed_snapshots WHERE bucket = $2 LIMIT 1`,
-		userID, bucketArg, interval(snapshotTTL), pq.Array(items), pq.Array(scores), raw)
+			VALUES ($1, $2, now() + $3::interval, $4, $5, $6) ON CONFLICT (bucket) DO NOTHING RETURNING id),
+		snap AS (SELECT id FROM ins UNION ALL SELECT id FROM feed_snapshots WHERE bucket = $2 LIMIT 1)
+		SELECT snap.id, `+contentSelect(content.AllFields)+` FROM snap CROSS JOIN contents c WHERE `+q.whereClause(), q.args...)
 	if err != nil {
-		return 0, fmt.Errorf("save feed: %w", err)
+		return 0, nil, fmt.Errorf("save feed: %w", err)
 	}
-	return id, nil
+	defer rows.Close()
+	var shown []*content.Content
+	for rows.Next() {
+		c, err := scan.scan(rows)
+		if err != nil {
+			return 0, nil, fmt.Errorf("save feed: %w", err)
+		}
+		shown = append(shown, c)
+	}
+	if err := rows.Err(); err != nil {
+		return 0, nil, fmt.Errorf("save feed: %w", err)
+	}
+	return id, shown, nil
 }
 
 // FeedPage reads up to limit+1 items after position from snapshot id, checking that the

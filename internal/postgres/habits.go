@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -34,8 +35,7 @@ func (s *HabitStore) Record(ctx context.Context, v access.Viewer, contentID int6
 			Topics   pq.Int64Array `db:"topics"`
 			Now      time.Time     `db:"now"`
 		}
-		err := tx.GetContext(ctx, &item, `SELECT c.author_id, now() AS now,
-			ARRAY(SELECT ct.topic_id FROM content_topics ct WHERE ct.content_id = c.id) AS topics
+		err := tx.GetContext(ctx, &item, `SELECT c.author_id, now() AS now, c.topic_ids AS topics
 			FROM contents c WHERE `+q.whereClause()+` FOR SHARE OF c`, q.args...)
 		if errors.Is(err, sql.ErrNoRows) {
 			return apperr.FieldErrors{{Field: "contentId", Code: apperr.FieldNotFound, Message: "no content has this ID"}}
@@ -92,21 +92,60 @@ func (s *HabitStore) Record(ctx context.Context, v access.Viewer, contentID int6
 	})
 }
 
-// countedInteractions is the interaction log with whether each interaction counted: a view
-// within habits.ViewWindow of the same person's previous view of the item does not.
-var countedInteractions = fmt.Sprintf(`(SELECT x.*, (x.kind <> 'view' OR x.previous_view IS NULL
-		OR x.created_at - x.previous_view >= interval '%d seconds') AS counted
-	FROM (SELECT i.*, lag(i.created_at) OVER (PARTITION BY i.user_id, i.content_id, i.kind = 'view' ORDER BY i.created_at, i.id) AS previous_view
-		FROM interactions i) x)`, int(habits.ViewWindow.Seconds()))
+// countedInteractions is the interaction log with whether each interaction counted, as
+// habits.Apply decides: a view within habits.ViewWindow of the same person's previous view of
+// the item does not, nor does a toggle that leaves its state as it was (a like after a like,
+// an unlike with no like before it).
+func countedInteractions() string {
+	var pair, on strings.Builder
+	toggles := habits.Toggles()
+	for _, k := range habits.Kinds() {
+		off, ok := toggles[k]
+		if !ok {
+			continue
+		}
+		fmt.Fprintf(&pair, " WHEN '%[1]s' THEN '%[1]s' WHEN '%[2]s' THEN '%[1]s'", k, off)
+		fmt.Fprintf(&on, ", '%s'", k)
+	}
+	return fmt.Sprintf(`(SELECT x.*, CASE
+		WHEN x.pair IS NULL THEN x.kind <> '%[1]s' OR x.previous_at IS NULL OR x.created_at - x.previous_at >= interval '%[2]d seconds'
+		ELSE x.previous_kind IS DISTINCT FROM x.kind AND (x.previous_kind IS NOT NULL OR x.kind IN (%[3]s)) END AS counted
+	FROM (SELECT i.*, p.pair,
+		lag(i.created_at) OVER w AS previous_at, lag(i.kind) OVER w AS previous_kind
+		FROM interactions i CROSS JOIN LATERAL (SELECT CASE i.kind%[4]s END AS pair) p
+		WINDOW w AS (PARTITION BY i.user_id, i.content_id, coalesce(p.pair, i.kind) ORDER BY i.created_at, i.id)) x)`,
+		habits.View, int(habits.ViewWindow.Seconds()), on.String()[2:], pair.String())
+}
+
+// signalSQL is habits.Signal of interaction i decayed to the moment of the statement, with
+// its constants taken from the parameters signalArgs returns (numbered from $1).
+const signalSQL = `CASE WHEN i.kind = $1::text THEN $2::float8 + $3::float8 * least(coalesce(i.dwell_ms, 0) / $4::float8, 1)
+		ELSE coalesce(($5::float8[])[array_position($6::text[], i.kind)], 0) END
+		* exp(-greatest(extract(epoch FROM now() - i.created_at), 0) / $7::float8)`
+
+func signalArgs() []any {
+	var kinds []string
+	var weights []float64
+	for _, k := range habits.Kinds() {
+		if k != habits.View {
+			kinds, weights = append(kinds, string(k)), append(weights, habits.Signal(k, 0))
+		}
+	}
+	return []any{habits.View, habits.ViewSignal, habits.DwellSignal, float64(habits.FullDwell.Milliseconds()),
+		pq.Array(weights), pq.Array(kinds), habits.DecayTime.Seconds()}
+}
 
 // RebuildHabits derives states, counters and affinities from the whole interaction log. It is
 // for bulk loads (the demo seed), which write the log directly; live interactions go through
-// Record. ex is a transaction or a database.
+// Record, and both arrive at the same states, counters and (decayed to the same instant)
+// affinities. ex is a transaction or a database.
 func RebuildHabits(ctx context.Context, ex sqlx.ExecerContext) error {
+	counted := countedInteractions()
 	stmts := []string{
 		`TRUNCATE content_states, topic_affinities, author_affinities`,
 		`SET LOCAL work_mem = '256MB'`,
-		// A toggle is on when its latest "on" is later than its latest "off".
+		// Counted toggles alternate on and off: one is on when its latest "on" is later than
+		// its latest "off".
 		`INSERT INTO content_states (user_id, content_id, views, dwell_ms, viewed_at, liked_at, bookmarked_at, hidden_at, updated_at)
 		SELECT user_id, content_id, views, dwell_ms, viewed_at,
 			CASE WHEN liked > coalesce(unliked, '-infinity') THEN liked END,
@@ -117,14 +156,14 @@ func RebuildHabits(ctx context.Context, ex sqlx.ExecerContext) error {
 			count(*) FILTER (WHERE kind = 'view' AND counted) AS views,
 			coalesce(sum(dwell_ms) FILTER (WHERE kind = 'view'), 0) AS dwell_ms,
 			max(created_at) FILTER (WHERE kind = 'view') AS viewed_at,
-			max(created_at) FILTER (WHERE kind = 'like') AS liked,
-			max(created_at) FILTER (WHERE kind = 'unlike') AS unliked,
-			max(created_at) FILTER (WHERE kind = 'bookmark') AS bookmarked,
-			max(created_at) FILTER (WHERE kind = 'unbookmark') AS unbookmarked,
-			max(created_at) FILTER (WHERE kind = 'hide') AS hidden,
-			max(created_at) FILTER (WHERE kind = 'unhide') AS unhidden,
+			max(created_at) FILTER (WHERE kind = 'like' AND counted) AS liked,
+			max(created_at) FILTER (WHERE kind = 'unlike' AND counted) AS unliked,
+			max(created_at) FILTER (WHERE kind = 'bookmark' AND counted) AS bookmarked,
+			max(created_at) FILTER (WHERE kind = 'unbookmark' AND counted) AS unbookmarked,
+			max(created_at) FILTER (WHERE kind = 'hide' AND counted) AS hidden,
+			max(created_at) FILTER (WHERE kind = 'unhide' AND counted) AS unhidden,
 			max(created_at) AS updated_at
-			FROM ` + countedInteractions + ` i GROUP BY user_id, content_id) s`,
+			FROM ` + counted + ` i GROUP BY user_id, content_id) s`,
 		`UPDATE contents c SET view_count = s.views, like_count = s.likes, bookmark_count = s.bookmarks
 		FROM (SELECT content_id, sum(views) AS views, count(liked_at) AS likes, count(bookmarked_at) AS bookmarks
 			FROM content_states GROUP BY content_id) s
@@ -135,24 +174,20 @@ func RebuildHabits(ctx context.Context, ex sqlx.ExecerContext) error {
 			return fmt.Errorf("rebuild habits: %w", err)
 		}
 	}
-	// Each interaction's signal, decayed to the moment of the rebuild: the sum equals what
-	// Record would have accumulated one interaction at a time.
-	signal := `CASE i.kind WHEN 'view' THEN 0.1 + 0.3 * least(coalesce(i.dwell_ms, 0) / 300000.0, 1)
-		WHEN 'like' THEN 1.0 WHEN 'unlike' THEN -1.0 WHEN 'bookmark' THEN 0.8 WHEN 'unbookmark' THEN -0.8
-		WHEN 'hide' THEN -1.5 WHEN 'unhide' THEN 1.5 WHEN 'share' THEN 1.2 ELSE 0 END
-		* exp(-greatest(extract(epoch FROM now() - i.created_at), 0) / ` + fmt.Sprint(habits.DecayTime.Seconds()) + `)`
+	// Each counted interaction's signal, decayed to the moment of the rebuild: the sum equals
+	// what Record accumulates one interaction at a time.
 	for _, stmt := range []string{
 		`INSERT INTO topic_affinities (user_id, topic_id, score, updated_at)
-		SELECT i.user_id, ct.topic_id, sum(` + signal + `), now()
-		FROM ` + countedInteractions + ` i JOIN content_topics ct ON ct.content_id = i.content_id
-		JOIN contents c ON c.id = i.content_id WHERE c.author_id <> i.user_id AND i.counted
-		GROUP BY i.user_id, ct.topic_id`,
+		SELECT i.user_id, t.topic_id, sum(` + signalSQL + `), now()
+		FROM ` + counted + ` i JOIN contents c ON c.id = i.content_id CROSS JOIN unnest(c.topic_ids) AS t(topic_id)
+		WHERE c.author_id <> i.user_id AND i.counted
+		GROUP BY i.user_id, t.topic_id`,
 		`INSERT INTO author_affinities (user_id, author_id, score, updated_at)
-		SELECT i.user_id, c.author_id, sum(` + signal + `), now()
-		FROM ` + countedInteractions + ` i JOIN contents c ON c.id = i.content_id WHERE c.author_id <> i.user_id AND i.counted
+		SELECT i.user_id, c.author_id, sum(` + signalSQL + `), now()
+		FROM ` + counted + ` i JOIN contents c ON c.id = i.content_id WHERE c.author_id <> i.user_id AND i.counted
 		GROUP BY i.user_id, c.author_id`,
 	} {
-		if _, err := ex.ExecContext(ctx, stmt); err != nil {
+		if _, err := ex.ExecContext(ctx, stmt, signalArgs()...); err != nil {
 			return fmt.Errorf("rebuild habits: %w", err)
 		}
 	}

@@ -60,6 +60,7 @@ func (s *ContentStore) Search(ctx context.Context, sq search.Query) (search.Page
 	signals := ""
 	if !v.Anonymous() {
 		user, instant, decay := q.arg(v.UserID), q.arg(at), q.arg(habits.DecayTime.Seconds())
+		share, scale := q.arg(habits.HabitShare), q.arg(habits.AffinityScale)
 		decayed := func(alias string) string {
 			return fmt.Sprintf("%[1]s.score * exp(-greatest(extract(epoch FROM %[2]s::timestamptz - %[1]s.updated_at), 0) / %[3]s)", alias, instant, decay)
 		}
@@ -68,15 +69,15 @@ topic_signal AS MATERIALIZED (
 	SELECT topic_id, sum(w) AS w FROM (
 		SELECT topic_id, weight::float8 AS w FROM topic_preferences WHERE user_id = %[1]s
 		UNION ALL
-		SELECT ta.topic_id, 0.5 * tanh(%[2]s / 3) FROM topic_affinities ta WHERE ta.user_id = %[1]s) s
-	GROUP BY topic_id)`, user, decayed("ta"))
+		SELECT ta.topic_id, %[3]s::float8 * tanh(%[2]s / %[4]s::float8) FROM topic_affinities ta WHERE ta.user_id = %[1]s) s
+	GROUP BY topic_id)`, user, decayed("ta"), share, scale)
 		ranked = fmt.Sprintf(`SELECT h.id, h.text_rank * (1
-		+ %[1]v * least(greatest(coalesce((SELECT max(ts.w) FROM content_topics ct
+		+ %[1]s::float8 * least(greatest(coalesce((SELECT max(ts.w) FROM content_topics ct
 			JOIN topic_signal ts ON ts.topic_id = ct.topic_id WHERE ct.content_id = h.id), 0), 0), 1)
-		+ %[2]v * CASE WHEN EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = %[3]s AND f.author_id = h.author_id) THEN 1
-			ELSE greatest(coalesce((SELECT tanh(%[4]s / 3) FROM author_affinities aa
+		+ %[2]s::float8 * CASE WHEN EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = %[3]s AND f.author_id = h.author_id) THEN 1
+			ELSE greatest(coalesce((SELECT tanh(%[4]s / %[5]s::float8) FROM author_affinities aa
 				WHERE aa.user_id = %[3]s AND aa.author_id = h.author_id), 0), 0) END) AS rank
-	FROM hits h`, search.TopicBoost, search.AuthorBoost, user, decayed("aa"))
+	FROM hits h`, q.arg(search.TopicBoost), q.arg(search.AuthorBoost), user, decayed("aa"), scale)
 	}
 
 	page := ""

@@ -49,10 +49,10 @@ func (s *UserStore) PreferencesByUserIDs(ctx context.Context, userIDs []int64) (
 	const stmt = `SELECT u.id AS user_id,
 		coalesce(p.languages, '{}') AS languages,
 		coalesce(p.kinds, '{}') AS kinds,
-		coalesce(p.email_notifications, 'weekly') AS email_notifications,
-		coalesce(p.in_app_notifications, true) AS in_app_notifications,
-		coalesce(p.locale, 'en') AS locale,
-		coalesce(p.time_zone, 'UTC') AS time_zone,
+		coalesce(p.email_notifications, $2) AS email_notifications,
+		coalesce(p.in_app_notifications, $3) AS in_app_notifications,
+		coalesce(p.locale, $4) AS locale,
+		coalesce(p.time_zone, $5) AS time_zone,
 		coalesce(p.updated_at, u.created_at) AS updated_at,
 		(SELECT coalesce(json_agg(json_build_object('topic_id', tp.topic_id, 'weight', tp.weight)
 			ORDER BY tp.weight DESC, tp.topic_id), '[]') FROM topic_preferences tp WHERE tp.user_id = u.id) AS topic_weights,
@@ -61,7 +61,8 @@ func (s *UserStore) PreferencesByUserIDs(ctx context.Context, userIDs []int64) (
 		ARRAY(SELECT m.author_id FROM muted_authors m WHERE m.user_id = u.id ORDER BY m.author_id) AS muted_authors
 	FROM users u LEFT JOIN preferences p ON p.user_id = u.id
 	WHERE u.id = ANY($1)`
-	rows, err := s.db.QueryxContext(ctx, stmt, pq.Array(userIDs))
+	rows, err := s.db.QueryxContext(ctx, stmt, pq.Array(userIDs),
+		user.DefaultEmail, user.DefaultInApp, user.DefaultLocale, user.DefaultTimeZone)
 	if err != nil {
 		return nil, fmt.Errorf("preferences by user: %w", err)
 	}
