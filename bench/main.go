@@ -69,6 +69,7 @@ type options struct {
 	reseed      bool
 	strict      bool
 	probes      bool
+	prepare     bool
 
 	// The floor's own mode.
 	serveFloor  bool
@@ -83,7 +84,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.scale, "scale", "standard", "dataset scale: standard (10k users, 200k contents, 1M interactions) or tiny")
+	fs.StringVar(&o.scale, "scale", "standard", "dataset scale: standard (10k users, 200k contents, 1M interactions), large (50k users, 1M contents, 5M interactions) or tiny")
 	fs.DurationVar(&o.duration, "duration", 0, "measured time per step (default 10s at the standard scale, 2s at the tiny one)")
 	fs.DurationVar(&o.warmup, "warmup", -1, "unmeasured load before each step (default 2s standard, 300ms tiny)")
 	fs.StringVar(&o.out, "out", "", "directory for the results (default bench/results in the module)")
@@ -105,6 +106,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.reseed, "reseed", false, "drop and rebuild the bench database even when it matches")
 	fs.BoolVar(&o.strict, "strict", false, "exit with an error when a target is missed")
 	fs.BoolVar(&o.probes, "probes", false, "instead of the workloads, send the hardening probes (hostile requests) and report what each costs the gateway")
+	fs.BoolVar(&o.prepare, "prepare", false, "only prepare the scale's bench database (reuse it, or build and seed it), report its size and exit")
 	fs.BoolVar(&o.serveFloor, "serve-floor", false, "run the floor service instead of the benchmark (the harness starts it)")
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:0", "with -serve-floor: address to listen on")
 	fs.StringVar(&o.databaseURL, "database-url", "", "with -serve-floor: the bench database URL")
@@ -177,7 +179,19 @@ func benchmark(ctx context.Context, o options, args []string, stdout, stderr io.
 	if err != nil {
 		return err
 	}
-	logger.Info("bench database ready", "database", sc.Database, "reused", setup.Reused, "took", setup.Elapsed.Round(time.Millisecond))
+	if setup.SizeBytes, err = databaseSize(ctx, setup.URL); err != nil {
+		return err
+	}
+	logger.Info("bench database ready", "database", sc.Database, "reused", setup.Reused, "took", setup.Elapsed.Round(time.Millisecond),
+		"size_mb", setup.SizeBytes>>20)
+	if o.prepare {
+		how := "reused"
+		if !setup.Reused {
+			how = "built in " + setup.Elapsed.Round(time.Second).String()
+		}
+		fmt.Fprintf(stdout, "%s\n%s; pg_database_size %s\n", sc, how, formatBytes(setup.SizeBytes))
+		return nil
+	}
 	// The gateway signs and verifies access tokens with a key made for this run (unless
 	// -server-env names one), and the harness mints the viewers' tokens with the same key.
 	key, keyEnv, err := signingKey(o.serverEnv, started)
