@@ -90,7 +90,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.out, "out", "", "directory for the results (default bench/results in the module)")
 	fs.StringVar(&o.workloads, "workloads", "", "comma-separated workloads to run, such as W2,W3 (default all)")
 	conc := fs.String("concurrency", "1,32", "comma-separated numbers of concurrent workers")
-	fs.StringVar(&o.tokens, "tokens", "", "file of bearer tokens, one per line, for the signed-in workloads (W1, W1b, W4, W5) instead of minting tokens for sampled users; "+
+	fs.StringVar(&o.tokens, "tokens", "", "file of bearer tokens, one per line, for every signed-in workload (W1, W1b, W4, W5 and the role shares of W2s, W3s, W6s) instead of minting tokens for sampled users; "+
 		"they must verify with the gateway's key (-server-env TAILOR_TOKEN_SIGNING_KEY=…)")
 	fs.IntVar(&o.viewers, "viewers", viewerCount, "how many users of the bench dataset to sign in (mint tokens for) for the signed-in workloads")
 	fs.StringVar(&o.serverURL, "pg", o.serverURL, "PostgreSQL server URL; the bench database is created on it (TAILOR_BENCH_SERVER_URL)")
@@ -318,31 +318,45 @@ type plan struct {
 // feed snapshots for 15 minutes; a step that starts within 5 has 10 to finish.
 const feedCursorMaxAge = 5 * time.Minute
 
-// getViewers returns the signed-in viewers: the tokens of -tokens, or n users of the bench
-// database drawn with the sample seed, with tokens minted with key.
-func getViewers(ctx context.Context, o options, dbURL string, key auth.Key) ([]viewer, string, error) {
+// getViewers returns the signed-in viewers: the tokens of -tokens (for every signed-in
+// operation, whatever its role), or users of the bench database drawn with the sample seed,
+// with tokens minted with key: n readers, members and authors with preferences for the feed
+// viewers, and up to n/4 users of each role of viewerRoles for the signed-in read variants.
+func getViewers(ctx context.Context, o options, dbURL string, key auth.Key) (viewerSet, string, error) {
 	if o.tokens != "" {
 		tokens, err := readTokens(o.tokens)
 		if err != nil {
-			return nil, "", err
+			return viewerSet{}, "", err
 		}
-		vs := make([]viewer, len(tokens))
+		vs := viewerSet{Feed: make([]viewer, len(tokens)), ByRole: map[string][]viewer{}}
 		for i, t := range tokens {
-			vs[i] = viewer{Token: t}
+			vs.Feed[i] = viewer{Token: t}
 		}
-		return vs, fmt.Sprintf("%d tokens read from %s", len(vs), o.tokens), nil
+		for _, r := range viewerRoles {
+			vs.ByRole[r] = vs.Feed
+		}
+		return vs, fmt.Sprintf("%d tokens read from %s, for every signed-in operation (the signed-in read variants' shares by role are sent with the same tokens, whatever their users' roles)",
+			len(tokens), o.tokens), nil
 	}
 	db, err := sqlx.ConnectContext(ctx, "postgres", dbURL)
 	if err != nil {
-		return nil, "", fmt.Errorf("bench database: %w", err)
+		return viewerSet{}, "", fmt.Errorf("bench database: %w", err)
 	}
 	defer db.Close()
-	vs, err := signInViewers(ctx, db, key, o.viewers, rand.New(rand.NewPCG(o.sampleSeed, 2)))
-	if err != nil {
-		return nil, "", err
+	var vs viewerSet
+	if vs.Feed, err = signInViewers(ctx, db, key, o.viewers, rand.New(rand.NewPCG(o.sampleSeed, 2))); err != nil {
+		return viewerSet{}, "", err
 	}
-	return vs, fmt.Sprintf("%d readers, members and authors with preferences, drawn with seed %d; access tokens minted by the harness with the gateway's signing key (kid %s)",
-		len(vs), o.sampleSeed, key.ID), nil
+	if vs.ByRole, err = signInRoleViewers(ctx, db, key, max(1, o.viewers/len(viewerRoles)), rand.New(rand.NewPCG(o.sampleSeed, 3))); err != nil {
+		return viewerSet{}, "", err
+	}
+	byRole := make([]string, len(viewerRoles))
+	for i, r := range viewerRoles {
+		byRole[i] = fmt.Sprintf("%d %ss", len(vs.ByRole[r]), r)
+	}
+	return vs, fmt.Sprintf("W1, W1b, W4 and W5: %d readers, members and authors with preferences; W2s, W3s and W6s: %s (each role's demo account and users drawn at random); "+
+		"drawn with seed %d; access tokens minted by the harness with the gateway's signing key (kid %s)",
+		len(vs.Feed), strings.Join(byRole, ", "), o.sampleSeed, key.ID), nil
 }
 
 // planWorkloads gets the signed-in viewers when a workload needs them, builds every runnable
@@ -350,16 +364,16 @@ func getViewers(ctx context.Context, o options, dbURL string, key auth.Key) ([]v
 // statements at several page sizes and checks that the floor answers the same JSON as the
 // gateway.
 func planWorkloads(ctx context.Context, client *http.Client, o options, selected []workload, smp *sample, dbURL string, key auth.Key, gw, fl *loadTarget, rep *report, logger *slog.Logger) ([]plan, error) {
-	var viewers []viewer
+	var viewers viewerSet
 	if slices.ContainsFunc(selected, workload.needsViewers) {
 		var err error
 		if viewers, rep.Viewers, err = getViewers(ctx, o, dbURL, key); err != nil {
 			return nil, err
 		}
-		logger.Info("viewers signed in", "viewers", len(viewers), "source", rep.Viewers)
+		logger.Info("viewers signed in", "viewers", len(viewers.Feed), "source", rep.Viewers)
 	}
 	readCursors := func(ctx context.Context) error {
-		n, err := readFeedCursors(ctx, client, gw.graphqlURL(), viewers)
+		n, err := readFeedCursors(ctx, client, gw.graphqlURL(), viewers.Feed)
 		if err == nil {
 			logger.Info("read the first page of each viewer's feed for W1b", "viewers_with_a_second_page", n)
 		}
@@ -371,7 +385,7 @@ func planWorkloads(ctx context.Context, client *http.Client, o options, selected
 		}
 	}
 	if slices.ContainsFunc(selected, workload.isFeed) {
-		probes, err := probeFeed(ctx, client, gw.graphqlURL(), viewers, feedProbeViewers)
+		probes, err := probeFeed(ctx, client, gw.graphqlURL(), viewers.Feed, feedProbeViewers)
 		if err != nil {
 			return nil, err
 		}

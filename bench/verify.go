@@ -58,7 +58,7 @@ func signedInRequest(op, query string, vars map[string]any, v viewer) (request, 
 	if err != nil {
 		return request{}, err
 	}
-	return request{Op: op, Body: body, Token: v.Token}, nil
+	return request{Op: op, Key: op, Body: body, Token: v.Token}, nil
 }
 
 // feedPageInfo is the part of a feed answer that says where the page ends.
@@ -180,16 +180,16 @@ func probeFeed(ctx context.Context, client *http.Client, gatewayURL string, view
 func preflight(ctx context.Context, client *http.Client, gatewayURL string, w workload, reqs []request) error {
 	seen := map[string]bool{}
 	for _, r := range reqs {
-		if seen[r.Op] {
+		if seen[r.Key] {
 			continue
 		}
-		seen[r.Op] = true
+		seen[r.Key] = true
 		a, err := send(ctx, client, gatewayURL, r)
 		if err != nil {
-			return fmt.Errorf("preflight %s (%s): %w", w.Name, r.Op, err)
+			return fmt.Errorf("preflight %s (%s): %w", w.Name, r.Key, err)
 		}
 		if a.failed() {
-			return fmt.Errorf("preflight %s (%s): the gateway answered status %d: %s", w.Name, r.Op, a.Status, snippet(a.Body))
+			return fmt.Errorf("preflight %s (%s): the gateway answered status %d: %s", w.Name, r.Key, a.Status, snippet(a.Body))
 		}
 	}
 	return nil
