@@ -70,6 +70,7 @@ type options struct {
 	strict      bool
 	probes      bool
 	prepare     bool
+	growth      bool
 
 	// The floor's own mode.
 	serveFloor  bool
@@ -107,6 +108,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.strict, "strict", false, "exit with an error when a target is missed")
 	fs.BoolVar(&o.probes, "probes", false, "instead of the workloads, send the hardening probes (hostile requests) and report what each costs the gateway")
 	fs.BoolVar(&o.prepare, "prepare", false, "only prepare the scale's bench database (reuse it, or build and seed it), report its size and exit")
+	fs.BoolVar(&o.growth, "growth", false, "only write growth.md in the results directory from the newest standard and large results there (each workload's p50 at c=1 at both scales), and print it")
 	fs.BoolVar(&o.serveFloor, "serve-floor", false, "run the floor service instead of the benchmark (the harness starts it)")
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:0", "with -serve-floor: address to listen on")
 	fs.StringVar(&o.databaseURL, "database-url", "", "with -serve-floor: the bench database URL")
@@ -142,6 +144,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if o.probes {
 		return runProbes(ctx, o, args, stdout, stderr)
+	}
+	if o.growth {
+		if o.out == "" {
+			root, err := moduleRoot(ctx)
+			if err != nil {
+				return err
+			}
+			o.out = filepath.Join(root, "bench", "results")
+		}
+		return runGrowth(o.out, stdout)
 	}
 	return benchmark(ctx, o, args, stdout, stderr)
 }
@@ -264,6 +276,16 @@ func benchmark(ctx context.Context, o options, args []string, stdout, stderr io.
 		return err
 	}
 	rep.markdown(stdout)
+	// With the results of both the standard and the large scale in the directory, compare them.
+	if sc.Name == growthFrom || sc.Name == growthTo {
+		switch path, md, err := writeGrowth(o.out); {
+		case err == nil:
+			fmt.Fprintf(stdout, "\n%s", md)
+			files = append(files, path)
+		case !errors.Is(err, errNoGrowth):
+			return err
+		}
+	}
 	fmt.Fprintf(stdout, "\nwrote %s\n", strings.Join(files, ", "))
 	return rep.verdict(o.strict)
 }
