@@ -32,7 +32,7 @@ test: lint check-generated
 	$(GO) test -count=1 ./...
 	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzGraphQLRequest$$' -fuzztime 15s ./graph
 
-.PHONY: bench bench-smoke probes
+.PHONY: bench bench-smoke bench-large bench-growth probes
 
 ## bench: the HTTP benchmark at the standard scale (seeds tailor_bench the first time); results go to bench/results/
 bench:
@@ -42,6 +42,14 @@ bench:
 bench-smoke:
 	@dir=$$(mktemp -d) && trap 'rm -rf "$$dir"' EXIT && \
 		$(GO) run ./bench -scale tiny -duration 1s -warmup 200ms -out "$$dir"
+
+## bench-large: the c=1 steps at the large scale (seeds tailor_bench_large the first time, about 10 min); results go to bench/results/, with growth.md when standard results are there too
+bench-large:
+	$(GO) run ./bench -scale large -concurrency 1
+
+## bench-growth: rewrite bench/results/growth.md (each workload's p50 at c=1, standard vs large) from the newest results of both scales
+bench-growth:
+	$(GO) run ./bench -growth
 
 ## probes: send the hostile requests of the hardening issue to a real tailor serve at the standard scale and report what each costs it (bench/results/<date>-probes.md)
 probes:

@@ -71,6 +71,25 @@ type dbSetup struct {
 	EarlierWrites int64 `json:"interactionsWrittenByEarlierRuns"`
 	// SnapshotsCleared is how many expired feed snapshots of earlier runs were deleted at the start.
 	SnapshotsCleared int64 `json:"expiredFeedSnapshotsDeleted"`
+	// BuildSeconds is how long this run took to build the database (drop, create, migrate,
+	// seed, vacuum and analyze); 0 when it was reused.
+	BuildSeconds float64 `json:"buildSeconds,omitempty"`
+	// SizeBytes is pg_database_size of the bench database when the run started.
+	SizeBytes int64 `json:"sizeBytes,omitempty"`
+}
+
+// databaseSize returns pg_database_size of the database at dbURL.
+func databaseSize(ctx context.Context, dbURL string) (int64, error) {
+	db, err := sqlx.Open("postgres", dbURL)
+	if err != nil {
+		return 0, fmt.Errorf("bench database: %w", err)
+	}
+	defer db.Close()
+	var n int64
+	if err := db.GetContext(ctx, &n, "SELECT pg_database_size(current_database())"); err != nil {
+		return 0, fmt.Errorf("bench database: size: %w", err)
+	}
+	return n, nil
 }
 
 // maxWriteShare is the share of a scale's seeded interactions that earlier runs' writes may
@@ -174,7 +193,7 @@ func prepareDatabase(ctx context.Context, serverURL string, sc Scale, force bool
 		}
 	}
 
-	logger.Info("building the bench database; the standard scale takes a few minutes", "scale", sc.String())
+	logger.Info("building the bench database; the standard scale takes a few minutes, the large one about ten", "scale", sc.String())
 	if _, err := conn.ExecContext(ctx, "DROP DATABASE IF EXISTS "+pq.QuoteIdentifier(sc.Database)+" WITH (FORCE)"); err != nil {
 		return dbSetup{}, fmt.Errorf("bench database: drop %s: %w", sc.Database, err)
 	}
@@ -207,7 +226,7 @@ func prepareDatabase(ctx context.Context, serverURL string, sc Scale, force bool
 	if err := writeMeta(ctx, db, want); err != nil {
 		return dbSetup{}, err
 	}
-	return dbSetup{URL: dbURL, Elapsed: time.Since(begin), SeededAt: want.SeededAt}, nil
+	return dbSetup{URL: dbURL, Elapsed: time.Since(begin), SeededAt: want.SeededAt, BuildSeconds: time.Since(begin).Seconds()}, nil
 }
 
 // readMeta returns the bench_meta row of the database, and false when the database or its row
@@ -292,4 +311,17 @@ func loadSample(ctx context.Context, db *sqlx.DB, rng *rand.Rand, n int) (sample
 		s.ContentIDs[i] = items[rng.IntN(len(items))].ID
 	}
 	return s, nil
+}
+
+// formatBytes renders a size the way pg_size_pretty does, in binary units.
+func formatBytes(n int64) string {
+	switch {
+	case n >= 10<<30:
+		return fmt.Sprintf("%d GB", (n+1<<29)>>30)
+	case n >= 10<<20:
+		return fmt.Sprintf("%d MB", (n+1<<19)>>20)
+	case n >= 10<<10:
+		return fmt.Sprintf("%d kB", (n+1<<9)>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }

@@ -26,7 +26,7 @@ import (
 // the GraphQL layer (a test keeps the two equal).
 const statementsHeader = "Tailor-Sql-Statements"
 
-// The floor's SQL: what a careful hand-written service runs for W2 and W3 on behalf of an
+// The floor's SQL: what a careful hand-written service runs for W2, W3 and W6 on behalf of an
 // anonymous visitor, with the same visibility rules as the gateway.
 const (
 	// floorTopicList is W2's list: the topic's 50 newest visible items, walked from the topic's
@@ -81,6 +81,19 @@ const (
 		JOIN contents c ON c.id = r.id
 		WHERE c.deleted_at IS NULL AND c.status = 'published' AND c.visibility <> 'private'
 		ORDER BY r.score DESC, c.sorted_at DESC, c.id DESC LIMIT 5`
+)
+
+// The floor's SQL for W6, the plain list.
+const (
+	// floorNewest is W6's list: the 20 newest items an anonymous visitor may see, walked
+	// backwards from contents_status_sorted_idx (status, sorted_at, id) at status 'published'.
+	floorNewest = `SELECT c.id, c.title, c.author_id FROM contents c
+		WHERE c.deleted_at IS NULL AND c.status = 'published' AND c.visibility <> 'private'
+		ORDER BY c.sorted_at DESC, c.id DESC LIMIT 20`
+	// floorTopicSlugsOf reads the topics' slugs of many items, in the order their authors
+	// filed them.
+	floorTopicSlugsOf = `SELECT ct.content_id, t.slug FROM content_topics ct JOIN topics t ON t.id = ct.topic_id
+		WHERE ct.content_id = ANY($1) ORDER BY ct.content_id, ct.position, t.id`
 )
 
 // floorMaxConns matches the gateway's default TAILOR_DB_MAX_CONNS.
@@ -139,6 +152,28 @@ type (
 	w3JSON struct {
 		Data struct {
 			Content *w3ContentJSON `json:"content"`
+		} `json:"data"`
+	}
+	slugJSON struct {
+		Slug string `json:"slug"`
+	}
+	handleJSON struct {
+		Handle string `json:"handle"`
+	}
+	w6NodeJSON struct {
+		ID     string      `json:"id"`
+		Title  string      `json:"title"`
+		Author *handleJSON `json:"author"`
+		Topics []slugJSON  `json:"topics"`
+	}
+	w6EdgeJSON struct {
+		Node *w6NodeJSON `json:"node"`
+	}
+	w6JSON struct {
+		Data struct {
+			Contents struct {
+				Edges []w6EdgeJSON `json:"edges"`
+			} `json:"contents"`
 		} `json:"data"`
 	}
 )
@@ -234,7 +269,7 @@ type floorRequest struct {
 	} `json:"variables"`
 }
 
-// ServeHTTP answers one W2 or W3 request.
+// ServeHTTP answers one W2, W3 or W6 request.
 func (f *floor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
 	if err != nil {
@@ -255,6 +290,8 @@ func (f *floor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		out, stmts, err = f.topicPage(r.Context(), req.Variables.Topic)
 	case opContentPage:
 		out, stmts, err = f.contentPage(r.Context(), req.Variables.Slug)
+	case opContentList:
+		out, stmts, err = f.contentList(r.Context())
 	default:
 		writeFloorError(w, http.StatusBadRequest, fmt.Sprintf("the floor does not serve operation %q", req.OperationName))
 		return
@@ -462,4 +499,92 @@ func (f *floor) contentPage(ctx context.Context, slug string) (*w3JSON, int, err
 func closeRows(rows *sql.Rows) error {
 	err := rows.Err()
 	return errors.Join(err, rows.Close())
+}
+
+// contentList answers W6 with three statements: the 20 newest items, their authors and their
+// topics.
+func (f *floor) contentList(ctx context.Context) (*w6JSON, int, error) {
+	type item struct {
+		id       int64
+		title    string
+		authorID int64
+	}
+	var items []item
+	rows, err := f.db.QueryContext(ctx, floorNewest)
+	if err != nil {
+		return nil, 1, fmt.Errorf("list: %w", err)
+	}
+	for rows.Next() {
+		var it item
+		if err := rows.Scan(&it.id, &it.title, &it.authorID); err != nil {
+			rows.Close()
+			return nil, 1, fmt.Errorf("list: %w", err)
+		}
+		items = append(items, it)
+	}
+	if err := closeRows(rows); err != nil {
+		return nil, 1, fmt.Errorf("list: %w", err)
+	}
+	out := &w6JSON{}
+	out.Data.Contents.Edges = make([]w6EdgeJSON, len(items))
+	if len(items) == 0 {
+		return out, 1, nil
+	}
+	contentIDs := make([]int64, len(items))
+	var authorIDs []int64
+	for i, it := range items {
+		contentIDs[i] = it.id
+		if !slices.Contains(authorIDs, it.authorID) {
+			authorIDs = append(authorIDs, it.authorID)
+		}
+	}
+
+	authors := make(map[int64]*handleJSON, len(authorIDs))
+	rows, err = f.db.QueryContext(ctx, floorAuthors, pq.Array(authorIDs))
+	if err != nil {
+		return nil, 2, fmt.Errorf("authors: %w", err)
+	}
+	for rows.Next() {
+		var id int64
+		a := &handleJSON{}
+		if err := rows.Scan(&id, &a.Handle); err != nil {
+			rows.Close()
+			return nil, 2, fmt.Errorf("authors: %w", err)
+		}
+		authors[id] = a
+	}
+	if err := closeRows(rows); err != nil {
+		return nil, 2, fmt.Errorf("authors: %w", err)
+	}
+
+	topics := make(map[int64][]slugJSON, len(items))
+	rows, err = f.db.QueryContext(ctx, floorTopicSlugsOf, pq.Array(contentIDs))
+	if err != nil {
+		return nil, 3, fmt.Errorf("topics: %w", err)
+	}
+	for rows.Next() {
+		var id int64
+		var t slugJSON
+		if err := rows.Scan(&id, &t.Slug); err != nil {
+			rows.Close()
+			return nil, 3, fmt.Errorf("topics: %w", err)
+		}
+		topics[id] = append(topics[id], t)
+	}
+	if err := closeRows(rows); err != nil {
+		return nil, 3, fmt.Errorf("topics: %w", err)
+	}
+
+	for i, it := range items {
+		a := authors[it.authorID]
+		if a == nil {
+			return nil, 3, fmt.Errorf("content %d: author %d not found", it.id, it.authorID)
+		}
+		ts := topics[it.id]
+		if ts == nil {
+			ts = []slugJSON{}
+		}
+		out.Data.Contents.Edges[i].Node = &w6NodeJSON{ID: relay.ID(relay.TypeContent, it.id), Title: it.title, Author: a, Topics: ts}
+	}
+	return out, 3, nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tailorhq/tailor/graph"
 	"github.com/tailorhq/tailor/internal/auth"
+	"github.com/tailorhq/tailor/internal/seed"
 )
 
 func TestQueryDepth(t *testing.T) {
@@ -30,6 +31,7 @@ func TestQueryDepth(t *testing.T) {
 		{feedNextPageQuery, 5},
 		{viewerQuery, 5},
 		{recordInteractionQuery, 4},
+		{contentListQuery, 5},
 	} {
 		got, err := queryDepth(c.query)
 		if err != nil {
@@ -133,7 +135,7 @@ func TestApportion(t *testing.T) {
 
 func TestBuildRequests(t *testing.T) {
 	s := &sample{TopicIDs: []int64{1, 2, 3}, Slugs: []string{"a-1", "b-2"}, ContentIDs: []int64{10, 11}}
-	viewers := []viewer{{UserID: 1, Token: "t1"}, {UserID: 2, Token: "t2", FeedCursor: "c2"}}
+	viewers := viewerSet{Feed: []viewer{{UserID: 1, Token: "t1"}, {UserID: 2, Token: "t2", FeedCursor: "c2"}}}
 	all := workloads()
 	w5, err := selectWorkloads(all, "w5")
 	if err != nil {
@@ -197,10 +199,10 @@ func TestBuildRequests(t *testing.T) {
 	}
 
 	w4, _ := selectWorkloads(all, "W4")
-	if _, err := buildRequests(w4[0], s, nil, 10, 1); err == nil {
+	if _, err := buildRequests(w4[0], s, viewerSet{}, 10, 1); err == nil {
 		t.Error("W4 without viewers: no error")
 	}
-	r, err := buildRequests(w4[0], s, viewers[:1], 3, 1)
+	r, err := buildRequests(w4[0], s, viewerSet{Feed: viewers.Feed[:1]}, 3, 1)
 	if err != nil || r[0].Token != "t1" {
 		t.Errorf("W4 with a viewer: %v, %+v", err, r)
 	}
@@ -214,7 +216,7 @@ func TestBuildRequests(t *testing.T) {
 			t.Fatalf("W1b request %s with token %q: want the viewer with a cursor", x.Body, x.Token)
 		}
 	}
-	if _, err := buildRequests(w1b[0], s, viewers[:1], 3, 1); err == nil {
+	if _, err := buildRequests(w1b[0], s, viewerSet{Feed: viewers.Feed[:1]}, 3, 1); err == nil {
 		t.Error("W1b without feed cursors: no error")
 	}
 	if _, err := selectWorkloads(all, "W9"); err == nil {
@@ -259,5 +261,89 @@ func TestCPUSince(t *testing.T) {
 	after := map[int]time.Duration{postmaster: 19 * time.Second, stays: 6 * time.Second, starts: 3 * time.Second}
 	if got, want := cpuSince(before, after), 6*time.Second; got != want {
 		t.Errorf("cpuSince = %v, want %v", got, want)
+	}
+}
+
+// TestSignedInVariants checks that W2s, W3s and W6s send their anonymous workload's request,
+// signed in, as the four roles in equal shares, and that the floor serves only the anonymous
+// ones.
+func TestSignedInVariants(t *testing.T) {
+	s := &sample{TopicIDs: []int64{1, 2, 3}, Slugs: []string{"a-1", "b-2"}, ContentIDs: []int64{10, 11}}
+	vs := viewerSet{Feed: []viewer{{UserID: 1, Token: "feed"}}, ByRole: map[string][]viewer{}}
+	for i, r := range viewerRoles {
+		vs.ByRole[r] = []viewer{{UserID: int64(10 + i), Role: r, Token: "tok-" + r}}
+	}
+	all := workloads()
+	for _, pair := range [][2]string{{"W2", "W2s"}, {"W3", "W3s"}, {"W6", "W6s"}} {
+		ws, err := selectWorkloads(all, pair[0]+","+pair[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		anon, signed := ws[0], ws[1]
+		if !anon.floorServes() || signed.floorServes() || anon.needsViewers() || !signed.needsViewers() {
+			t.Errorf("%s floor %v viewers %v, %s floor %v viewers %v", anon.Name, anon.floorServes(), anon.needsViewers(),
+				signed.Name, signed.floorServes(), signed.needsViewers())
+		}
+		reqs, err := buildRequests(signed, s, vs, 1024, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		perRole := map[string]int{}
+		for _, r := range reqs {
+			role, ok := strings.CutPrefix(r.Key, anon.Mix[0].Op.Name+" as ")
+			if !ok || r.Op != anon.Mix[0].Op.Name {
+				t.Fatalf("%s request op %q key %q", signed.Name, r.Op, r.Key)
+			}
+			if r.Token != "tok-"+role {
+				t.Fatalf("%s request as %s sent with token %q", signed.Name, role, r.Token)
+			}
+			var body graphQLBody
+			if err := json.Unmarshal(r.Body, &body); err != nil {
+				t.Fatal(err)
+			}
+			if body.Query != anon.Mix[0].Op.Query || body.OperationName != anon.Mix[0].Op.Name {
+				t.Fatalf("%s sends another operation than %s: %s", signed.Name, anon.Name, r.Body)
+			}
+			perRole[role]++
+		}
+		for _, r := range viewerRoles {
+			if perRole[r] != 1024/len(viewerRoles) {
+				t.Errorf("%s requests by role = %v, want equal shares", signed.Name, perRole)
+				break
+			}
+		}
+		anonReqs, err := buildRequests(anon, s, viewerSet{}, 8, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range anonReqs {
+			if r.Token != "" || r.Key != r.Op {
+				t.Errorf("%s request with token %q and key %q", anon.Name, r.Token, r.Key)
+			}
+		}
+	}
+	w2s, _ := selectWorkloads(all, "W2s")
+	if _, err := buildRequests(w2s[0], s, viewerSet{Feed: vs.Feed}, 8, 1); err == nil || !strings.Contains(err.Error(), "role") {
+		t.Errorf("W2s without role viewers: %v", err)
+	}
+}
+
+func TestScales(t *testing.T) {
+	for _, name := range scaleNames {
+		sc, err := scaleByName(name)
+		if err != nil || sc.Name != name {
+			t.Fatalf("scale %s: %+v, %v", name, sc, err)
+		}
+		o := sc.seedOptions(func(string) (string, error) { return "", nil })
+		if o.Contents > seed.MaxContents || o.Interactions > seed.MaxInteractions || o.Users > seed.MaxUsers || o.Topics > seed.MaxTopics {
+			t.Errorf("scale %s is beyond what the seed writes: %+v", name, o)
+		}
+	}
+	lg, _ := scaleByName("large")
+	if lg.Users != 50_000 || lg.Topics != 50 || lg.Contents != 1_000_000 || lg.Interactions != 5_000_000 || lg.Seed != 1 || lg.Database != "tailor_bench_large" {
+		t.Errorf("large scale = %+v", lg)
+	}
+	if _, err := scaleByName("huge"); err == nil {
+		t.Error("unknown scale: no error")
 	}
 }

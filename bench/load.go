@@ -78,10 +78,10 @@ func (st *workerStats) do(ctx context.Context, client *http.Client, url string, 
 		st.send(ctx, client, url, r, buf, nil)
 		return
 	}
-	op := st.byOp[r.Op]
+	op := st.byOp[r.Key]
 	if op == nil {
 		op = &workerStats{}
-		st.byOp[r.Op] = op
+		st.byOp[r.Key] = op
 	}
 	st.send(ctx, client, url, r, buf, op)
 }
@@ -270,9 +270,9 @@ type opResult struct {
 func operationResults(w workload, reqs []request, stats []*workerStats) []opResult {
 	var out []opResult
 	for _, sh := range w.Mix {
-		o := opResult{Name: sh.Op.Name}
+		o := opResult{Name: sh.Op.key()}
 		for _, r := range reqs {
-			if r.Op == o.Name {
+			if r.Key == o.Name {
 				o.Depth = max(o.Depth, r.Depth)
 			}
 		}

@@ -69,6 +69,8 @@ type options struct {
 	reseed      bool
 	strict      bool
 	probes      bool
+	prepare     bool
+	growth      bool
 
 	// The floor's own mode.
 	serveFloor  bool
@@ -83,13 +85,13 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.scale, "scale", "standard", "dataset scale: standard (10k users, 200k contents, 1M interactions) or tiny")
+	fs.StringVar(&o.scale, "scale", "standard", "dataset scale: standard (10k users, 200k contents, 1M interactions), large (50k users, 1M contents, 5M interactions) or tiny")
 	fs.DurationVar(&o.duration, "duration", 0, "measured time per step (default 10s at the standard scale, 2s at the tiny one)")
 	fs.DurationVar(&o.warmup, "warmup", -1, "unmeasured load before each step (default 2s standard, 300ms tiny)")
 	fs.StringVar(&o.out, "out", "", "directory for the results (default bench/results in the module)")
 	fs.StringVar(&o.workloads, "workloads", "", "comma-separated workloads to run, such as W2,W3 (default all)")
 	conc := fs.String("concurrency", "1,32", "comma-separated numbers of concurrent workers")
-	fs.StringVar(&o.tokens, "tokens", "", "file of bearer tokens, one per line, for the signed-in workloads (W1, W1b, W4, W5) instead of minting tokens for sampled users; "+
+	fs.StringVar(&o.tokens, "tokens", "", "file of bearer tokens, one per line, for every signed-in workload (W1, W1b, W4, W5 and the role shares of W2s, W3s, W6s) instead of minting tokens for sampled users; "+
 		"they must verify with the gateway's key (-server-env TAILOR_TOKEN_SIGNING_KEY=…)")
 	fs.IntVar(&o.viewers, "viewers", viewerCount, "how many users of the bench dataset to sign in (mint tokens for) for the signed-in workloads")
 	fs.StringVar(&o.serverURL, "pg", o.serverURL, "PostgreSQL server URL; the bench database is created on it (TAILOR_BENCH_SERVER_URL)")
@@ -105,6 +107,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.reseed, "reseed", false, "drop and rebuild the bench database even when it matches")
 	fs.BoolVar(&o.strict, "strict", false, "exit with an error when a target is missed")
 	fs.BoolVar(&o.probes, "probes", false, "instead of the workloads, send the hardening probes (hostile requests) and report what each costs the gateway")
+	fs.BoolVar(&o.prepare, "prepare", false, "only prepare the scale's bench database (reuse it, or build and seed it), report its size and exit")
+	fs.BoolVar(&o.growth, "growth", false, "only write growth.md in the results directory from the newest standard and large results there (each workload's p50 at c=1 at both scales), and print it")
 	fs.BoolVar(&o.serveFloor, "serve-floor", false, "run the floor service instead of the benchmark (the harness starts it)")
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:0", "with -serve-floor: address to listen on")
 	fs.StringVar(&o.databaseURL, "database-url", "", "with -serve-floor: the bench database URL")
@@ -140,6 +144,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if o.probes {
 		return runProbes(ctx, o, args, stdout, stderr)
+	}
+	if o.growth {
+		if o.out == "" {
+			root, err := moduleRoot(ctx)
+			if err != nil {
+				return err
+			}
+			o.out = filepath.Join(root, "bench", "results")
+		}
+		return runGrowth(o.out, stdout)
 	}
 	return benchmark(ctx, o, args, stdout, stderr)
 }
@@ -177,7 +191,19 @@ func benchmark(ctx context.Context, o options, args []string, stdout, stderr io.
 	if err != nil {
 		return err
 	}
-	logger.Info("bench database ready", "database", sc.Database, "reused", setup.Reused, "took", setup.Elapsed.Round(time.Millisecond))
+	if setup.SizeBytes, err = databaseSize(ctx, setup.URL); err != nil {
+		return err
+	}
+	logger.Info("bench database ready", "database", sc.Database, "reused", setup.Reused, "took", setup.Elapsed.Round(time.Millisecond),
+		"size_mb", setup.SizeBytes>>20)
+	if o.prepare {
+		how := "reused"
+		if !setup.Reused {
+			how = "built in " + setup.Elapsed.Round(time.Second).String()
+		}
+		fmt.Fprintf(stdout, "%s\n%s; pg_database_size %s\n", sc, how, formatBytes(setup.SizeBytes))
+		return nil
+	}
 	// The gateway signs and verifies access tokens with a key made for this run (unless
 	// -server-env names one), and the harness mints the viewers' tokens with the same key.
 	key, keyEnv, err := signingKey(o.serverEnv, started)
@@ -250,6 +276,16 @@ func benchmark(ctx context.Context, o options, args []string, stdout, stderr io.
 		return err
 	}
 	rep.markdown(stdout)
+	// With the results of both the standard and the large scale in the directory, compare them.
+	if sc.Name == growthFrom || sc.Name == growthTo {
+		switch path, md, err := writeGrowth(o.out); {
+		case err == nil:
+			fmt.Fprintf(stdout, "\n%s", md)
+			files = append(files, path)
+		case !errors.Is(err, errNoGrowth):
+			return err
+		}
+	}
 	fmt.Fprintf(stdout, "\nwrote %s\n", strings.Join(files, ", "))
 	return rep.verdict(o.strict)
 }
@@ -304,31 +340,45 @@ type plan struct {
 // feed snapshots for 15 minutes; a step that starts within 5 has 10 to finish.
 const feedCursorMaxAge = 5 * time.Minute
 
-// getViewers returns the signed-in viewers: the tokens of -tokens, or n users of the bench
-// database drawn with the sample seed, with tokens minted with key.
-func getViewers(ctx context.Context, o options, dbURL string, key auth.Key) ([]viewer, string, error) {
+// getViewers returns the signed-in viewers: the tokens of -tokens (for every signed-in
+// operation, whatever its role), or users of the bench database drawn with the sample seed,
+// with tokens minted with key: n readers, members and authors with preferences for the feed
+// viewers, and up to n/4 users of each role of viewerRoles for the signed-in read variants.
+func getViewers(ctx context.Context, o options, dbURL string, key auth.Key) (viewerSet, string, error) {
 	if o.tokens != "" {
 		tokens, err := readTokens(o.tokens)
 		if err != nil {
-			return nil, "", err
+			return viewerSet{}, "", err
 		}
-		vs := make([]viewer, len(tokens))
+		vs := viewerSet{Feed: make([]viewer, len(tokens)), ByRole: map[string][]viewer{}}
 		for i, t := range tokens {
-			vs[i] = viewer{Token: t}
+			vs.Feed[i] = viewer{Token: t}
 		}
-		return vs, fmt.Sprintf("%d tokens read from %s", len(vs), o.tokens), nil
+		for _, r := range viewerRoles {
+			vs.ByRole[r] = vs.Feed
+		}
+		return vs, fmt.Sprintf("%d tokens read from %s, for every signed-in operation (the signed-in read variants' shares by role are sent with the same tokens, whatever their users' roles)",
+			len(tokens), o.tokens), nil
 	}
 	db, err := sqlx.ConnectContext(ctx, "postgres", dbURL)
 	if err != nil {
-		return nil, "", fmt.Errorf("bench database: %w", err)
+		return viewerSet{}, "", fmt.Errorf("bench database: %w", err)
 	}
 	defer db.Close()
-	vs, err := signInViewers(ctx, db, key, o.viewers, rand.New(rand.NewPCG(o.sampleSeed, 2)))
-	if err != nil {
-		return nil, "", err
+	var vs viewerSet
+	if vs.Feed, err = signInViewers(ctx, db, key, o.viewers, rand.New(rand.NewPCG(o.sampleSeed, 2))); err != nil {
+		return viewerSet{}, "", err
 	}
-	return vs, fmt.Sprintf("%d readers, members and authors with preferences, drawn with seed %d; access tokens minted by the harness with the gateway's signing key (kid %s)",
-		len(vs), o.sampleSeed, key.ID), nil
+	if vs.ByRole, err = signInRoleViewers(ctx, db, key, max(1, o.viewers/len(viewerRoles)), rand.New(rand.NewPCG(o.sampleSeed, 3))); err != nil {
+		return viewerSet{}, "", err
+	}
+	byRole := make([]string, len(viewerRoles))
+	for i, r := range viewerRoles {
+		byRole[i] = fmt.Sprintf("%d %ss", len(vs.ByRole[r]), r)
+	}
+	return vs, fmt.Sprintf("W1, W1b, W4 and W5: %d readers, members and authors with preferences; W2s, W3s and W6s: %s (each role's demo account and users drawn at random); "+
+		"drawn with seed %d; access tokens minted by the harness with the gateway's signing key (kid %s)",
+		len(vs.Feed), strings.Join(byRole, ", "), o.sampleSeed, key.ID), nil
 }
 
 // planWorkloads gets the signed-in viewers when a workload needs them, builds every runnable
@@ -336,16 +386,16 @@ func getViewers(ctx context.Context, o options, dbURL string, key auth.Key) ([]v
 // statements at several page sizes and checks that the floor answers the same JSON as the
 // gateway.
 func planWorkloads(ctx context.Context, client *http.Client, o options, selected []workload, smp *sample, dbURL string, key auth.Key, gw, fl *loadTarget, rep *report, logger *slog.Logger) ([]plan, error) {
-	var viewers []viewer
+	var viewers viewerSet
 	if slices.ContainsFunc(selected, workload.needsViewers) {
 		var err error
 		if viewers, rep.Viewers, err = getViewers(ctx, o, dbURL, key); err != nil {
 			return nil, err
 		}
-		logger.Info("viewers signed in", "viewers", len(viewers), "source", rep.Viewers)
+		logger.Info("viewers signed in", "viewers", len(viewers.Feed), "source", rep.Viewers)
 	}
 	readCursors := func(ctx context.Context) error {
-		n, err := readFeedCursors(ctx, client, gw.graphqlURL(), viewers)
+		n, err := readFeedCursors(ctx, client, gw.graphqlURL(), viewers.Feed)
 		if err == nil {
 			logger.Info("read the first page of each viewer's feed for W1b", "viewers_with_a_second_page", n)
 		}
@@ -357,7 +407,7 @@ func planWorkloads(ctx context.Context, client *http.Client, o options, selected
 		}
 	}
 	if slices.ContainsFunc(selected, workload.isFeed) {
-		probes, err := probeFeed(ctx, client, gw.graphqlURL(), viewers, feedProbeViewers)
+		probes, err := probeFeed(ctx, client, gw.graphqlURL(), viewers.Feed, feedProbeViewers)
 		if err != nil {
 			return nil, err
 		}

@@ -22,6 +22,7 @@ const (
 	maxPeakRSS         = 150 * 1e6 // bytes; MB here means 10^6 bytes
 	maxFeedP50Ms       = 20.0      // W1 (first feed page) p50 at c=1, milliseconds (issue 5)
 	maxFeedStatements  = 6         // SQL statements of one feed request, whatever first is (issue 5)
+	maxSignedInList    = 2.0       // W6s (signed in) p50 at c=1 ≤ this multiple of W6's (anonymous)
 )
 
 // machineInfo describes where the benchmark ran.
@@ -103,10 +104,13 @@ func describeWorkload(w workload) workloadInfo {
 	for _, s := range w.Mix {
 		d, _ := queryDepth(s.Op.Query) // the table's queries parse: TestWorkloadQueriesValidate
 		auth := "anonymous"
-		if s.Op.Auth == signedIn {
+		switch {
+		case s.Op.Auth == signedIn && s.Op.Role != "":
+			auth = "signed in as a " + s.Op.Role + " (bearer token)"
+		case s.Op.Auth == signedIn:
 			auth = "signed-in viewer (bearer token)"
 		}
-		wi.Operations = append(wi.Operations, opInfo{Name: s.Op.Name, Weight: s.Weight, Auth: auth, Depth: d, Query: s.Op.Query})
+		wi.Operations = append(wi.Operations, opInfo{Name: s.Op.key(), Weight: s.Weight, Auth: auth, Depth: d, Query: s.Op.Query})
 		wi.Depth = max(wi.Depth, d)
 	}
 	return wi
@@ -178,7 +182,7 @@ func (r *report) evaluate() {
 		lo, hi = min(lo, c), max(hi, c)
 	}
 	r.Ratios, r.Targets = nil, nil
-	for _, w := range []string{"W2", "W3"} {
+	for _, w := range []string{"W2", "W3", "W6"} {
 		if g, f := r.step("gateway", w, hi), r.step("floor", w, hi); g != nil && f != nil && f.RPS > 0 {
 			r.Ratios = append(r.Ratios, ratio{Workload: w, Metric: fmt.Sprintf("throughput req/s, c=%d", hi), Gateway: g.RPS, Floor: f.RPS, Ratio: g.RPS / f.RPS})
 		}
@@ -209,6 +213,7 @@ func (r *report) evaluate() {
 	}
 	r.Targets = append(r.Targets, t)
 	r.Targets = append(r.Targets, r.feedStatementsTarget())
+	r.Targets = append(r.Targets, r.signedInListTarget(lo))
 
 	t = targetResult{Name: "SQL statements ≤ query depth, every workload", Status: "not measured"}
 	var over []string
@@ -245,6 +250,26 @@ func (r *report) evaluate() {
 		t.Detail = fmt.Sprintf("%.1f MB at %s", float64(peak)/1e6, at)
 	}
 	r.Targets = append(r.Targets, t)
+}
+
+// signedInListTarget checks that the plain list signed in (W6s) is within maxSignedInList of
+// the same list anonymous (W6) at concurrency c, and shows W6s's p50 by role.
+func (r *report) signedInListTarget(c int) targetResult {
+	t := targetResult{Name: fmt.Sprintf("W6s (signed in) p50 (c=%d) ≤ %.0f× W6's (anonymous)", c, maxSignedInList), Status: "not measured"}
+	a, s := r.step("gateway", "W6", c), r.step("gateway", "W6s", c)
+	if a == nil || s == nil || a.P50Ms <= 0 {
+		return t
+	}
+	t.Status = verdict(s.P50Ms <= maxSignedInList*a.P50Ms)
+	t.Detail = fmt.Sprintf("%.2f vs %.2f ms: %.2f×", s.P50Ms, a.P50Ms, s.P50Ms/a.P50Ms)
+	var roles []string
+	for _, o := range s.Operations {
+		roles = append(roles, fmt.Sprintf("%s %.2f ms", strings.TrimPrefix(o.Name, opContentList+" as "), o.P50Ms))
+	}
+	if len(roles) > 0 {
+		t.Detail += " (by role: " + strings.Join(roles, ", ") + ")"
+	}
+	return t
 }
 
 // feedStatementsTarget checks that no feed request ran more than maxFeedStatements
@@ -373,9 +398,16 @@ func (r *report) markdown(w io.Writer) {
 	if r.Database.Reused {
 		reuse = "reused"
 	}
-	p("- **Scale:** %d users, %d topics, %d contents, %d interactions (seed %d; database `%s`, seeded %s, %s)\n",
-		r.Scale.Users, r.Scale.Topics, r.Scale.Contents, r.Scale.Interactions, r.Scale.Seed, r.Scale.Database,
-		r.Database.SeededAt.UTC().Format("2006-01-02 15:04Z"), reuse)
+	if r.Database.BuildSeconds > 0 {
+		reuse = fmt.Sprintf("built by this run in %s", time.Duration(r.Database.BuildSeconds*float64(time.Second)).Round(time.Second))
+	}
+	size := ""
+	if r.Database.SizeBytes > 0 {
+		size = ", " + formatBytes(r.Database.SizeBytes)
+	}
+	p("- **Scale:** %s: %d users, %d topics, %d contents, %d interactions (seed %d; database `%s`%s, seeded %s, %s)\n",
+		r.Scale.Name, r.Scale.Users, r.Scale.Topics, r.Scale.Contents, r.Scale.Interactions, r.Scale.Seed, r.Scale.Database,
+		size, r.Database.SeededAt.UTC().Format("2006-01-02 15:04Z"), reuse)
 	p("- **Steps:** %s measured after %s of warm-up, at concurrency %s, closed loop (each worker sends its next request when the previous one answered), keep-alive connections\n",
 		time.Duration(r.Settings.DurationSeconds*float64(time.Second)), time.Duration(r.Settings.WarmupSeconds*float64(time.Second)), joinInts(r.Settings.Concurrency))
 	p("- **Core sharing:** %s\n", r.CorePolicy)
@@ -471,8 +503,8 @@ func (r *report) markdown(w io.Writer) {
 			p("- `%s`, weight %d, %s, depth %d\n", op.Name, op.Weight, op.Auth, op.Depth)
 		}
 		for _, op := range wi.Operations {
-			if !shown[op.Name] {
-				shown[op.Name] = true
+			if !shown[op.Query] {
+				shown[op.Query] = true
 				p("\n```graphql\n%s\n```\n", op.Query)
 			}
 		}

@@ -22,9 +22,20 @@ type Scale struct {
 	Warmup   time.Duration `json:"-"`
 }
 
-// scaleByName returns the standard or the tiny scale.
+// scaleNames are the scales scaleByName knows, smallest first.
+var scaleNames = []string{"tiny", "standard", "large"}
+
+// scaleByName returns the tiny, the standard or the large scale.
 func scaleByName(name string) (Scale, error) {
 	switch name {
+	case "large":
+		// Five times the standard scale's content and interactions (and users), to see how
+		// each workload's latency grows with the tables: the growth report compares the two.
+		return Scale{
+			Name: "large", Database: "tailor_bench_large",
+			Users: 50_000, Topics: 50, Contents: 1_000_000, Interactions: 5_000_000, Seed: 1,
+			Duration: 10 * time.Second, Warmup: 2 * time.Second,
+		}, nil
 	case "standard":
 		return Scale{
 			Name: "standard", Database: "tailor_bench",
@@ -38,7 +49,7 @@ func scaleByName(name string) (Scale, error) {
 			Duration: 2 * time.Second, Warmup: 300 * time.Millisecond,
 		}, nil
 	}
-	return Scale{}, fmt.Errorf("unknown scale %q: use standard or tiny", name)
+	return Scale{}, fmt.Errorf("unknown scale %q: use tiny, standard or large", name)
 }
 
 // seedOptions returns the seed options that write the scale's dataset.

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strconv"
+	"sync"
 )
 
 // answer is one response as the checks below see it.
@@ -58,7 +60,7 @@ func signedInRequest(op, query string, vars map[string]any, v viewer) (request, 
 	if err != nil {
 		return request{}, err
 	}
-	return request{Op: op, Body: body, Token: v.Token}, nil
+	return request{Op: op, Key: op, Body: body, Token: v.Token}, nil
 }
 
 // feedPageInfo is the part of a feed answer that says where the page ends.
@@ -76,32 +78,63 @@ type feedPageInfo struct {
 
 // readFeedCursors reads the first page of every viewer's feed from the gateway and keeps its
 // endCursor as the viewer's FeedCursor when the feed has a second page. It returns how many
-// viewers have one.
+// viewers have one. It reads feedCursorWorkers feeds at a time: this is planning, not load.
 func readFeedCursors(ctx context.Context, client *http.Client, gatewayURL string, viewers []viewer) (int, error) {
-	n := 0
+	next := make(chan int)
+	errs := make([]error, feedCursorWorkers)
+	var wg sync.WaitGroup
+	for w := range feedCursorWorkers {
+		wg.Go(func() {
+			for i := range next {
+				if errs[w] == nil {
+					errs[w] = readFeedCursor(ctx, client, gatewayURL, &viewers[i])
+				}
+			}
+		})
+	}
 	for i := range viewers {
-		v := &viewers[i]
-		r, err := signedInRequest(opFeedCursor, feedCursorQuery, nil, *v)
-		if err != nil {
-			return n, err
-		}
-		a, err := send(ctx, client, gatewayURL, r)
-		if err != nil {
-			return n, fmt.Errorf("W1b: first page of a viewer's feed: %w", err)
-		}
-		if a.failed() {
-			return n, fmt.Errorf("W1b: first page of a viewer's feed: the gateway answered status %d: %s", a.Status, snippet(a.Body))
-		}
-		var p feedPageInfo
-		if err := json.Unmarshal(a.Body, &p); err != nil {
-			return n, fmt.Errorf("W1b: first page of a viewer's feed: %w: %s", err, snippet(a.Body))
-		}
-		if pi := p.Data.Feed.PageInfo; pi.HasNextPage && pi.EndCursor != nil {
-			v.FeedCursor = *pi.EndCursor
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, v := range viewers {
+		if v.FeedCursor != "" {
 			n++
 		}
 	}
 	return n, nil
+}
+
+// feedCursorWorkers is how many first pages readFeedCursors reads at a time.
+const feedCursorWorkers = 4
+
+// readFeedCursor reads the first page of v's feed and sets v.FeedCursor to its endCursor when
+// the feed has a second page (and clears it otherwise).
+func readFeedCursor(ctx context.Context, client *http.Client, gatewayURL string, v *viewer) error {
+	v.FeedCursor = ""
+	r, err := signedInRequest(opFeedCursor, feedCursorQuery, nil, *v)
+	if err != nil {
+		return err
+	}
+	a, err := send(ctx, client, gatewayURL, r)
+	if err != nil {
+		return fmt.Errorf("W1b: first page of a viewer's feed: %w", err)
+	}
+	if a.failed() {
+		return fmt.Errorf("W1b: first page of a viewer's feed: the gateway answered status %d: %s", a.Status, snippet(a.Body))
+	}
+	var p feedPageInfo
+	if err := json.Unmarshal(a.Body, &p); err != nil {
+		return fmt.Errorf("W1b: first page of a viewer's feed: %w: %s", err, snippet(a.Body))
+	}
+	if pi := p.Data.Feed.PageInfo; pi.HasNextPage && pi.EndCursor != nil {
+		v.FeedCursor = *pi.EndCursor
+	}
+	return nil
 }
 
 // feedProbeSizes are the page sizes at which the feed's statements are counted.
@@ -180,16 +213,16 @@ func probeFeed(ctx context.Context, client *http.Client, gatewayURL string, view
 func preflight(ctx context.Context, client *http.Client, gatewayURL string, w workload, reqs []request) error {
 	seen := map[string]bool{}
 	for _, r := range reqs {
-		if seen[r.Op] {
+		if seen[r.Key] {
 			continue
 		}
-		seen[r.Op] = true
+		seen[r.Key] = true
 		a, err := send(ctx, client, gatewayURL, r)
 		if err != nil {
-			return fmt.Errorf("preflight %s (%s): %w", w.Name, r.Op, err)
+			return fmt.Errorf("preflight %s (%s): %w", w.Name, r.Key, err)
 		}
 		if a.failed() {
-			return fmt.Errorf("preflight %s (%s): the gateway answered status %d: %s", w.Name, r.Op, a.Status, snippet(a.Body))
+			return fmt.Errorf("preflight %s (%s): the gateway answered status %d: %s", w.Name, r.Key, a.Status, snippet(a.Body))
 		}
 	}
 	return nil

@@ -17,6 +17,7 @@ import (
 
 	"github.com/tailorhq/tailor/internal/auth"
 	"github.com/tailorhq/tailor/internal/relay"
+	"github.com/tailorhq/tailor/internal/seed"
 )
 
 // The operation names. Requests carry them as operationName, and the floor dispatches on them.
@@ -27,6 +28,7 @@ const (
 	opContentPage       = "ContentPage"
 	opViewer            = "Viewer"
 	opRecordInteraction = "RecordInteraction"
+	opContentList       = "ContentList"
 	// opFeedCursor and opFeedProbe are sent while planning, never measured: the first reads a
 	// viewer's first page's endCursor for W1b, the second checks the feed's statements at
 	// several page sizes.
@@ -89,6 +91,11 @@ const contentPageQuery = `query ContentPage($slug: String!) {
   }
 }`
 
+// contentListQuery is W6: the plain list of contents, newest first, as a home page shows it.
+const contentListQuery = `query ContentList {
+  contents(first: 20) { edges { node { id title author { handle } topics { slug } } } }
+}`
+
 // viewerQuery is W4: the signed-in viewer's preferences and latest bookmarks.
 const viewerQuery = `query Viewer {
   viewer {
@@ -140,7 +147,9 @@ const (
 type viewer struct {
 	// UserID is the viewer's database ID; 0 when the token came from -tokens.
 	UserID int64
-	Token  string
+	// Role is the user's role; empty when the token came from -tokens.
+	Role  string
+	Token string
 	// FeedCursor is the endCursor of a first page of the viewer's feed, read while planning
 	// W1b; empty when W1b is not run or the feed has a single page.
 	FeedCursor string
@@ -152,6 +161,9 @@ type operation struct {
 	Name  string
 	Query string
 	Auth  authMode
+	// Role, for a signed-in operation, sends it as the role-spread viewers of that role
+	// (viewerSet.ByRole); empty sends it as the feed viewers (viewerSet.Feed).
+	Role string
 	// Vars returns the variables of one request, sent as v (nil for anonymous operations);
 	// nil Vars means none.
 	Vars func(rng *rand.Rand, s *sample, v *viewer) map[string]any
@@ -161,6 +173,31 @@ type operation struct {
 	Floor bool
 	// Write says that the operation changes the database.
 	Write bool
+}
+
+// key names the operation in a mixed workload's breakdown: its name, and the role it is sent
+// as when it has one ("TopicPage as editor").
+func (o operation) key() string {
+	if o.Role == "" {
+		return o.Name
+	}
+	return o.Name + " as " + o.Role
+}
+
+// viewerRoles are the roles the signed-in read variants (W2s, W3s, W6s) are sent as, in equal
+// shares.
+var viewerRoles = []string{"reader", "member", "author", "editor"}
+
+// asRoles returns op signed in, in one share per role of viewerRoles: the signed-in variant of
+// an anonymous read. The request is the same (query and variables), with a bearer token.
+func asRoles(op operation) []share {
+	out := make([]share, 0, len(viewerRoles))
+	for _, r := range viewerRoles {
+		o := op
+		o.Auth, o.Role, o.Floor = signedIn, r, false
+		out = append(out, share{o, 1})
+	}
+	return out
 }
 
 // share is an operation's weight within a workload.
@@ -226,6 +263,7 @@ func workloads() []workload {
 		},
 	}
 	viewerPage := operation{Name: opViewer, Query: viewerQuery, Auth: signedIn}
+	contentList := operation{Name: opContentList, Query: contentListQuery, Auth: anonymous, Floor: true}
 	record := operation{
 		Name: opRecordInteraction, Query: recordInteractionQuery, Auth: signedIn, Write: true,
 		Vars: func(rng *rand.Rand, s *sample, _ *viewer) map[string]any {
@@ -248,16 +286,23 @@ func workloads() []workload {
 		{Name: "W1", Title: "feed, first page (fresh ranking), signed in", Mix: []share{{feedOp, 1}}, Seed: 1},
 		{Name: "W1b", Title: "feed, second page (from the first page's snapshot), signed in", Mix: []share{{feedNext, 1}}, Seed: 6},
 		{Name: "W2", Title: "topic page: 50 contents, authors' 3 newest, topics", Mix: []share{{topicPage, 1}}, Seed: 2},
+		{Name: "W2s", Title: "W2 signed in: readers, members, authors and editors in equal shares", Mix: asRoles(topicPage), Seed: 7},
 		{Name: "W3", Title: "content page by slug, with 5 related items", Mix: []share{{contentPage, 1}}, Seed: 3},
+		{Name: "W3s", Title: "W3 signed in: readers, members, authors and editors in equal shares", Mix: asRoles(contentPage), Seed: 8},
 		{Name: "W4", Title: "viewer: preferences and 10 latest bookmarks, signed in", Mix: []share{{viewerPage, 1}}, Seed: 4},
 		{Name: "W5", Title: "mix: 90% reads (W1/W2/W3/W4 45/12/25/8), 10% recordInteraction", Seed: 5,
 			Mix: []share{{feedOp, 45}, {topicPage, 12}, {contentPage, 25}, {viewerPage, 8}, {record, 10}}},
+		{Name: "W6", Title: "plain list: the 20 newest contents, with author and topics", Mix: []share{{contentList, 1}}, Seed: 9},
+		{Name: "W6s", Title: "W6 signed in: readers, members, authors and editors in equal shares", Mix: asRoles(contentList), Seed: 10},
 	}
 }
 
 // request is one prebuilt HTTP request of a workload.
 type request struct {
+	// Op is the operation's name; Key is its key (operation.key), which mixed workloads are
+	// broken down by.
 	Op    string
+	Key   string
 	Body  []byte
 	Token string
 	// Depth is the query depth of the request's operation.
@@ -271,10 +316,19 @@ type graphQLBody struct {
 	Variables     map[string]any `json:"variables,omitempty"`
 }
 
+// viewerSet holds the signed-in viewers.
+type viewerSet struct {
+	// Feed are the viewers of W1, W1b, W4 and W5 (operations without a Role): readers, members
+	// and authors with preferences, or the tokens of -tokens.
+	Feed []viewer
+	// ByRole are the viewers of the signed-in read variants, by role (see signInRoleViewers).
+	ByRole map[string][]viewer
+}
+
 // buildRequests prebuilds n requests of w in the proportions of its mix, shuffled with seed.
-// Signed-in requests are sent as one of viewers, drawn at random (among those with a feed
-// cursor, for operations that need one).
-func buildRequests(w workload, s *sample, viewers []viewer, n int, seed uint64) ([]request, error) {
+// Signed-in requests are sent as one of the viewers, drawn at random: of the operation's role,
+// or of the feed viewers (among those with a feed cursor, for operations that need one).
+func buildRequests(w workload, s *sample, vs viewerSet, n int, seed uint64) ([]request, error) {
 	rng := rand.New(rand.NewPCG(seed, 0xbe7c4))
 	counts := apportion(w.Mix, n)
 	out := make([]request, 0, n)
@@ -283,13 +337,19 @@ func buildRequests(w workload, s *sample, viewers []viewer, n int, seed uint64) 
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", w.Name, err)
 		}
-		pool := viewers
+		pool := vs.Feed
+		if sh.Op.Role != "" {
+			pool = vs.ByRole[sh.Op.Role]
+		}
 		if sh.Op.NeedsFeedCursor {
-			pool = slices.DeleteFunc(slices.Clone(viewers), func(v viewer) bool { return v.FeedCursor == "" })
+			pool = slices.DeleteFunc(slices.Clone(pool), func(v viewer) bool { return v.FeedCursor == "" })
 		}
 		if sh.Op.Auth == signedIn && len(pool) == 0 {
-			if sh.Op.NeedsFeedCursor && len(viewers) > 0 {
+			switch {
+			case sh.Op.NeedsFeedCursor && len(vs.Feed) > 0:
 				return nil, fmt.Errorf("%s: operation %s needs viewers whose feed has a second page, and none has", w.Name, sh.Op.Name)
+			case sh.Op.Role != "":
+				return nil, fmt.Errorf("%s: operation %s needs signed-in viewers with role %s, and there are none", w.Name, sh.Op.Name, sh.Op.Role)
 			}
 			return nil, fmt.Errorf("%s: operation %s needs signed-in viewers and no tokens were given", w.Name, sh.Op.Name)
 		}
@@ -306,7 +366,7 @@ func buildRequests(w workload, s *sample, viewers []viewer, n int, seed uint64) 
 			if err != nil {
 				return nil, fmt.Errorf("%s: encode request: %w", w.Name, err)
 			}
-			r := request{Op: sh.Op.Name, Body: body, Depth: depth}
+			r := request{Op: sh.Op.Name, Key: sh.Op.key(), Body: body, Depth: depth}
 			if v != nil {
 				r.Token = v.Token
 			}
@@ -396,6 +456,53 @@ func signInViewers(ctx context.Context, db *sqlx.DB, key auth.Key, n int, rng *r
 	return out, nil
 }
 
+// roleCandidates lists the users of a role in ID order, and whether each is the seed's demo
+// account (handles admin, editor, author, member and reader, email at seed.DemoEmailDomain).
+const roleCandidates = `SELECT id, email LIKE $2 AS demo FROM users WHERE role = $1 ORDER BY id`
+
+// roleUser is a row of roleCandidates.
+type roleUser struct {
+	ID   int64 `db:"id"`
+	Demo bool  `db:"demo"`
+}
+
+// signInRoleViewers draws, for each role of viewerRoles, up to n distinct users with rng (the
+// role's demo account first, when it exists, then generated users) and mints each an access
+// token signed with key. Unlike the feed viewers, they need no preferences: the signed-in read
+// variants measure what the role changes (members' bodies, authors' own drafts, editors who
+// see every status), not personalization.
+func signInRoleViewers(ctx context.Context, db *sqlx.DB, key auth.Key, n int, rng *rand.Rand) (map[string][]viewer, error) {
+	tokens := auth.NewTokens(key, nil, viewerTokenTTL, time.Now)
+	out := make(map[string][]viewer, len(viewerRoles))
+	for _, role := range viewerRoles {
+		var users []roleUser
+		if err := db.SelectContext(ctx, &users, roleCandidates, role, "%@"+seed.DemoEmailDomain); err != nil {
+			return nil, fmt.Errorf("sample %s viewers: %w", role, err)
+		}
+		if len(users) == 0 {
+			return nil, fmt.Errorf("sample %s viewers: the bench database holds no user with role %s", role, role)
+		}
+		// The demo account first, then the others shuffled.
+		rest := users
+		if i := slices.IndexFunc(users, func(u roleUser) bool { return u.Demo }); i >= 0 {
+			users[0], users[i] = users[i], users[0]
+			rest = users[1:]
+		}
+		rng.Shuffle(len(rest), func(i, j int) { rest[i], rest[j] = rest[j], rest[i] })
+		users = users[:min(n, len(users))]
+		vs := make([]viewer, len(users))
+		for i, u := range users {
+			tok, _, err := tokens.Issue(u.ID)
+			if err != nil {
+				return nil, fmt.Errorf("mint a token for user %d: %w", u.ID, err)
+			}
+			vs[i] = viewer{UserID: u.ID, Role: role, Token: tok}
+		}
+		out[role] = vs
+	}
+	return out, nil
+}
+
 // readTokens reads bearer tokens, one per line, from path; blank lines and lines starting
 // with # are skipped.
 func readTokens(path string) ([]string, error) {
@@ -432,7 +539,11 @@ func selectWorkloads(all []workload, filter string) ([]workload, error) {
 		name = strings.TrimSpace(name)
 		i := slices.IndexFunc(all, func(w workload) bool { return strings.EqualFold(w.Name, name) })
 		if i < 0 {
-			return nil, fmt.Errorf("-workloads: unknown workload %q (have W1, W1b, W2, W3, W4 and W5)", name)
+			names := make([]string, len(all))
+			for j, w := range all {
+				names[j] = w.Name
+			}
+			return nil, fmt.Errorf("-workloads: unknown workload %q (have %s)", name, strings.Join(names, ", "))
 		}
 		out = append(out, all[i])
 	}
