@@ -70,14 +70,17 @@ topic_signal AS MATERIALIZED (
 		SELECT topic_id, weight::float8 AS w FROM topic_preferences WHERE user_id = %[1]s
 		UNION ALL
 		SELECT ta.topic_id, %[3]s::float8 * tanh(%[2]s / %[4]s::float8) FROM topic_affinities ta WHERE ta.user_id = %[1]s) s
-	GROUP BY topic_id)`, user, decayed("ta"), share, scale)
+	GROUP BY topic_id),
+followed AS MATERIALIZED (SELECT author_id FROM follows WHERE follower_id = %[1]s),
+author_signal AS MATERIALIZED (SELECT author_id, tanh(%[5]s / %[4]s::float8) AS w FROM author_affinities aa WHERE aa.user_id = %[1]s)`,
+			user, decayed("ta"), share, scale, decayed("aa"))
+		// The viewer's signals are read once, by range, and joined with the hits in memory.
 		ranked = fmt.Sprintf(`SELECT h.id, h.text_rank * (1
-		+ %[1]s::float8 * least(greatest(coalesce((SELECT max(ts.w) FROM content_topics ct
-			JOIN topic_signal ts ON ts.topic_id = ct.topic_id WHERE ct.content_id = h.id), 0), 0), 1)
-		+ %[2]s::float8 * CASE WHEN EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = %[3]s AND f.author_id = h.author_id) THEN 1
-			ELSE greatest(coalesce((SELECT tanh(%[4]s / %[5]s::float8) FROM author_affinities aa
-				WHERE aa.user_id = %[3]s AND aa.author_id = h.author_id), 0), 0) END) AS rank
-	FROM hits h`, q.arg(search.TopicBoost), q.arg(search.AuthorBoost), user, decayed("aa"), scale)
+		+ %[1]s::float8 * least(greatest(coalesce((SELECT max(ts.w) FROM unnest(h.topic_ids) AS u(topic_id)
+			JOIN topic_signal ts ON ts.topic_id = u.topic_id), 0), 0), 1)
+		+ %[2]s::float8 * CASE WHEN f.author_id IS NOT NULL THEN 1 ELSE greatest(coalesce(a.w, 0), 0) END) AS rank
+	FROM hits h LEFT JOIN followed f ON f.author_id = h.author_id LEFT JOIN author_signal a ON a.author_id = h.author_id`,
+			q.arg(search.TopicBoost), q.arg(search.AuthorBoost))
 	}
 
 	page := ""
@@ -111,7 +114,7 @@ newest AS (
 	FROM (SELECT %[1]s AS tsq) w),
 %[2]s,
 hits AS (
-	SELECT c.id, c.author_id, ts_rank_cd(%[3]s, t.tsq, 1|32)::float8 AS text_rank
+	SELECT c.id, c.author_id, c.topic_ids, ts_rank_cd(%[3]s, t.tsq, 1|32)::float8 AS text_rank
 	FROM newest n JOIN contents c ON c.id = n.id CROSS JOIN t
 	ORDER BY text_rank DESC, c.id DESC LIMIT %[4]d)%[5]s,
 ranked AS (%[6]s)
