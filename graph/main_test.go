@@ -124,7 +124,7 @@ func testServices(db *pgtest.Database, authService *auth.Service, reuse time.Dur
 			Searcher: search.NewService(contents, testPages, time.Now),
 			People:   user.NewService(users),
 			Habits:   habits.NewService(postgres.NewHabitStore(db.DB), testPages),
-			Ranker:   feed.NewService(postgres.NewFeedStore(db.DB), time.Now, reuse, testPages),
+			Ranker:   feed.NewService(postgres.NewFeedStore(db.DB), time.Now, feed.Options{Reuse: reuse, Pages: testPages}),
 			Editor:   content.NewEditor(postgres.NewEditStore(db.DB), time.Now),
 			Auth:     authService,
 		}, loaders.Stores{Users: users, Topics: topics, Contents: contents,

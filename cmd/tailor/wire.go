@@ -28,9 +28,10 @@ func wire(cfg config.Config, db *sqlx.DB, authService *auth.Service) (graph.Serv
 		Searcher: search.NewService(contents, pages, time.Now),
 		People:   user.NewService(users),
 		Habits:   habits.NewService(postgres.NewHabitStore(db), pages),
-		Ranker:   feed.NewService(postgres.NewFeedStore(db), time.Now, cfg.FeedReuse, pages),
-		Editor:   content.NewEditor(postgres.NewEditStore(db), time.Now),
-		Auth:     authService,
+		Ranker: feed.NewService(postgres.NewFeedStore(db), time.Now,
+			feed.Options{Reuse: cfg.FeedReuse, CatalogueAge: cfg.FeedCatalogueAge, Pages: pages}),
+		Editor: content.NewEditor(postgres.NewEditStore(db), time.Now),
+		Auth:   authService,
 	}
 	stores := loaders.Stores{Users: users, Topics: topics, Contents: contents,
 		Interactions: postgres.NewInteractionStore(db), Accounts: postgres.NewAccountStore(db)}

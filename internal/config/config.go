@@ -43,6 +43,7 @@ type Config struct {
 	TokenTTL         time.Duration
 	PublishInterval  time.Duration
 	FeedReuse        time.Duration
+	FeedCatalogueAge time.Duration
 }
 
 // Setting documents one environment variable.
@@ -86,6 +87,7 @@ func Settings() []Setting {
 		{"TAILOR_TOKEN_TTL", "24h", "How long an access token lives."},
 		{"TAILOR_PUBLISH_INTERVAL", "15s", "How often scheduled content whose time has come is published."},
 		{"TAILOR_FEED_REUSE", "30s", "A viewer asking for the first page of their feed again within this time gets the same ranking, not a new one (0s ranks every time)."},
+		{"TAILOR_FEED_CATALOGUE_AGE", "5s", "How old each replica's copy of the feed catalogue (every topic's newest items, the freshest and the most popular) may be before it is read again: a new item enters feeds at most this late. 0s reads it for every ranking."},
 	}
 }
 
@@ -137,6 +139,7 @@ func Load(getenv func(string) string) (Config, error) {
 		TokenTTL:         p.duration("TAILOR_TOKEN_TTL"),
 		PublishInterval:  p.duration("TAILOR_PUBLISH_INTERVAL"),
 		FeedReuse:        p.nonNegativeDuration("TAILOR_FEED_REUSE"),
+		FeedCatalogueAge: p.nonNegativeDuration("TAILOR_FEED_CATALOGUE_AGE"),
 	}
 	if p.err != nil {
 		return Config{}, p.err

@@ -14,7 +14,13 @@ import (
 
 // Store finds candidates and keeps ranked snapshots.
 type Store interface {
-	Candidates(ctx context.Context, v access.Viewer) ([]Candidate, error)
+	// Listings reads the catalogue: each topic's newest listed items and the freshest and most
+	// popular ones.
+	Listings(ctx context.Context) ([]Listing, error)
+	// Candidates reads v's profile and v's candidates: the listings of cat from the global lists
+	// and from v's best-liked topics, and the newest items of the authors v follows, each with
+	// v's state and habits for it. v's own items, hidden items and muted authors' are left out.
+	Candidates(ctx context.Context, v access.Viewer, cat *Catalogue) (Profile, []Candidate, error)
 	// Keep stores a ranking and returns its ID with the contents of the items of show that v
 	// may still see.
 	Keep(ctx context.Context, v access.Viewer, bucket string, ranked []Ranked, show []int64) (int64, []*content.Content, error)
@@ -27,17 +33,28 @@ const cursorOrder = "feed"
 
 // Service builds viewers' feeds.
 type Service struct {
-	store Store
-	now   func() time.Time
-	reuse time.Duration
-	pages relay.Limits
+	store     Store
+	now       func() time.Time
+	reuse     time.Duration
+	pages     relay.Limits
+	catalogue *catalogueCache
 }
 
-// NewService returns a Service over store, with pages bounded by pages. A viewer who asks for
-// the first page again within reuse gets the same ranking without it being computed anew;
-// zero ranks every time.
-func NewService(store Store, now func() time.Time, reuse time.Duration, pages relay.Limits) *Service {
-	return &Service{store: store, now: now, reuse: reuse, pages: pages}
+// Options tune a Service.
+type Options struct {
+	// Reuse: a viewer who asks for the first page again within this time gets the same ranking
+	// without it being computed anew; zero ranks every time.
+	Reuse time.Duration
+	// CatalogueAge is how old the catalogue may be before it is read again; a new item enters
+	// feeds at most this late. Zero reads it for every ranking.
+	CatalogueAge time.Duration
+	Pages        relay.Limits
+}
+
+// NewService returns a Service over store.
+func NewService(store Store, now func() time.Time, o Options) *Service {
+	return &Service{store: store, now: now, reuse: o.Reuse, pages: o.Pages,
+		catalogue: &catalogueCache{read: store.Listings, now: now, maxAge: o.CatalogueAge}}
 }
 
 // Page is one page of a feed.
@@ -97,7 +114,7 @@ func (s *Service) firstPage(ctx context.Context, v access.Viewer, first int) (Pa
 			return newPage(id, items, first), err
 		}
 	}
-	cands, err := s.store.Candidates(ctx, v)
+	cands, err := s.candidates(ctx, v)
 	if err != nil {
 		return Page{}, err
 	}
@@ -143,6 +160,23 @@ func (s *Service) firstPage(ctx context.Context, v access.Viewer, first int) (Pa
 	// remain behind the cursor.
 	p.More = p.More || len(ranked) > len(shown)
 	return p, nil
+}
+
+// candidates returns what may enter v's feed: for an anonymous viewer the catalogue's global
+// lists, for a signed-in one what the store finds with v's profile applied.
+func (s *Service) candidates(ctx context.Context, v access.Viewer) ([]Candidate, error) {
+	cat, err := s.catalogue.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if v.Anonymous() {
+		return Profile{}.apply(cat.global()), nil
+	}
+	profile, cands, err := s.store.Candidates(ctx, v, cat)
+	if err != nil {
+		return nil, err
+	}
+	return profile.apply(cands), nil
 }
 
 func newPage(snapshot int64, items []Item, first int) Page {

@@ -53,137 +53,182 @@ const (
 	popularPool     = 80
 )
 
-// candidatePool is the union of the candidate walks every feed shares: the freshest and the
-// most popular listed items.
-var candidatePool = fmt.Sprintf(`(SELECT c.id FROM contents c WHERE %[1]s ORDER BY c.status, c.sorted_at DESC LIMIT %[2]d)
-	UNION
-	(SELECT c.id FROM contents c WHERE %[1]s ORDER BY c.popularity DESC, c.id DESC LIMIT %[3]d)`, listedSQL("c"), freshPool, popularPool)
+// features are the columns of an item that ranking reads.
+const features = "c.id, c.author_id, c.sorted_at, c.kind, c.language, c.popularity, c.topic_ids"
 
-// personalCandidates gathers, in one statement, the items of the viewer's liked topics and
-// followed authors and the freshest and most popular items, minus muted and hidden ones, each
-// with the viewer's stated weights and decayed habits for its topics and author. The viewer's
-// profile (weights, affinities, mutes) is read once, by range, and joined in memory; each
-// item costs one read of its row and one of the viewer's state for it.
+// listings reads the catalogue: every topic's newest listed items, and the freshest and the
+// most popular listed items (list 0). Each list walks an index and stops at its size.
+var listings = fmt.Sprintf(`WITH pool AS (
+	SELECT t.id AS list, x.content_id AS id FROM topics t CROSS JOIN LATERAL (
+		SELECT ct.content_id FROM content_topics ct WHERE ct.topic_id = t.id AND ct.listed
+		ORDER BY ct.sorted_at DESC LIMIT %[2]d) x
+	UNION ALL
+	(SELECT 0, c.id FROM contents c WHERE %[1]s ORDER BY c.status, c.sorted_at DESC LIMIT %[3]d)
+	UNION ALL
+	(SELECT 0, c.id FROM contents c WHERE %[1]s ORDER BY c.popularity DESC, c.id DESC LIMIT %[4]d))
+SELECT pool.list, %[5]s FROM pool JOIN contents c ON c.id = pool.id`,
+	listedSQL("c"), perLikedTopic, freshPool, popularPool, features)
+
+// Listings reads the catalogue of feed candidates every viewer shares.
+func (s *FeedStore) Listings(ctx context.Context) ([]feed.Listing, error) {
+	rows, err := s.db.QueryContext(ctx, listings)
+	if err != nil {
+		return nil, fmt.Errorf("feed catalogue: %w", err)
+	}
+	defer rows.Close()
+	var out []feed.Listing
+	for rows.Next() {
+		var (
+			l      = feed.Listing{Content: new(content.Content)}
+			topics pq.Int64Array
+		)
+		if err := rows.Scan(&l.List, &l.Content.ID, &l.Content.AuthorID, &l.Content.SortedAt, &l.Content.Kind,
+			&l.Content.Language, &l.Popularity, &topics); err != nil {
+			return nil, fmt.Errorf("feed catalogue: %w", err)
+		}
+		l.TopicIDs = topics
+		out = append(out, l)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("feed catalogue: %w", err)
+	}
+	return out, nil
+}
+
+// personalCandidates reads, in one statement, the viewer's profile (first row, ID 0, as
+// JSON) and the viewer's candidates: the catalogue's listings ($5 IDs, $6 lists, $7 authors)
+// of the global lists and of the viewer's best-liked topics, and the newest items of the
+// authors the viewer follows, read with their features. Each candidate carries whether its
+// author is followed, the viewer's decayed habit for the author and the viewer's state for
+// it; the viewer's own items, muted authors' and hidden ones are left out. The profile is
+// read once, by range; each candidate costs one probe of the viewer's states.
 var personalCandidates = fmt.Sprintf(`WITH
 tp AS MATERIALIZED (SELECT topic_id, weight FROM topic_preferences WHERE user_id = $1),
 ta AS MATERIALIZED (SELECT topic_id, score * exp(-extract(epoch FROM now() - updated_at) / $2) AS score
 	FROM topic_affinities WHERE user_id = $1),
-mt AS MATERIALIZED (SELECT topic_id FROM muted_topics WHERE user_id = $1),
-aa AS MATERIALIZED (SELECT author_id, score * exp(-extract(epoch FROM now() - updated_at) / $2) AS score
-	FROM author_affinities WHERE user_id = $1),
-liked AS (
+liked AS MATERIALIZED (
 	SELECT coalesce(tp.topic_id, ta.topic_id) AS topic_id,
 		coalesce(tp.weight, 0) + $3 * tanh(coalesce(ta.score, 0) / $4) AS interest
 	FROM tp FULL JOIN ta ON ta.topic_id = tp.topic_id
 	ORDER BY interest DESC LIMIT %[1]d),
 followed AS MATERIALIZED (SELECT author_id FROM follows WHERE follower_id = $1 ORDER BY created_at DESC LIMIT %[2]d),
-pool AS MATERIALIZED (
-	SELECT x.content_id AS id FROM liked CROSS JOIN LATERAL (
-		SELECT ct.content_id FROM content_topics ct WHERE ct.topic_id = liked.topic_id AND ct.listed
-		ORDER BY ct.sorted_at DESC LIMIT %[3]d) x WHERE liked.interest > 0
-	UNION
-	SELECT x.id FROM followed CROSS JOIN LATERAL (
-		SELECT c.id FROM contents c WHERE c.author_id = followed.author_id AND %[4]s
-		ORDER BY c.sorted_at DESC LIMIT %[5]d) x
-	UNION
-	%[6]s),
-cand AS MATERIALIZED (
-	SELECT c.id, c.author_id, c.sorted_at, c.kind, c.language, c.popularity, c.topic_ids
-	FROM pool JOIN contents c ON c.id = pool.id
-	WHERE c.author_id <> $1 AND NOT EXISTS (SELECT 1 FROM muted_authors m WHERE m.user_id = $1 AND m.author_id = c.author_id)),
-topics AS (
-	SELECT cand.id,
-		array_agg(coalesce(tp.weight, 0) ORDER BY u.n) AS weights,
-		array_agg(coalesce(ta.score, 0) ORDER BY u.n) AS affinities,
-		bool_or(mt.topic_id IS NOT NULL) AS muted
-	FROM cand CROSS JOIN LATERAL unnest(cand.topic_ids) WITH ORDINALITY AS u(topic_id, n)
-	LEFT JOIN tp ON tp.topic_id = u.topic_id
-	LEFT JOIN ta ON ta.topic_id = u.topic_id
-	LEFT JOIN mt ON mt.topic_id = u.topic_id
-	GROUP BY cand.id),
-pr AS (SELECT coalesce((SELECT p.languages FROM preferences p WHERE p.user_id = $1), '{}') AS languages,
-	coalesce((SELECT p.kinds FROM preferences p WHERE p.user_id = $1), '{}') AS kinds)
-SELECT c.id, c.author_id, c.sorted_at, c.popularity, c.topic_ids,
-	coalesce(t.weights, '{}'), coalesce(t.affinities, '{}'),
-	f.author_id IS NOT NULL, coalesce(aa.score, 0),
-	CASE WHEN cardinality(pr.languages) = 0 THEN NULL ELSE c.language = ANY(pr.languages) END,
-	CASE WHEN cardinality(pr.kinds) = 0 THEN NULL ELSE c.kind = ANY(pr.kinds) END,
-	s.viewed_at IS NOT NULL, s.liked_at IS NOT NULL, s.bookmarked_at IS NOT NULL
+by_followed AS MATERIALIZED (
+	SELECT x.* FROM followed CROSS JOIN LATERAL (
+		SELECT %[3]s FROM contents c WHERE c.author_id = followed.author_id AND %[4]s
+		ORDER BY c.sorted_at DESC LIMIT %[5]d) x),
+listed AS (
+	SELECT DISTINCT l.id, l.author_id FROM unnest($5::bigint[], $6::bigint[], $7::bigint[]) AS l(id, list, author_id)
+	WHERE (l.list = 0 OR l.list IN (SELECT topic_id FROM liked WHERE interest > 0))
+		AND NOT EXISTS (SELECT 1 FROM by_followed b WHERE b.id = l.id)),
+cand AS (
+	SELECT l.id, l.author_id, NULL::timestamptz AS sorted_at, NULL::text AS kind, NULL::text AS language,
+		NULL::double precision AS popularity, NULL::bigint[] AS topic_ids
+	FROM listed l
+	UNION ALL
+	SELECT * FROM by_followed)
+SELECT c.id, c.author_id, c.sorted_at, c.kind, c.language, c.popularity, c.topic_ids,
+	f.author_id IS NOT NULL AS followed,
+	coalesce((SELECT a.score * exp(-extract(epoch FROM now() - a.updated_at) / $2) FROM author_affinities a
+		WHERE a.user_id = $1 AND a.author_id = c.author_id), 0) AS author_affinity,
+	s.viewed_at IS NOT NULL, s.liked_at IS NOT NULL, s.bookmarked_at IS NOT NULL, NULL::json AS profile
 FROM cand c
-LEFT JOIN topics t ON t.id = c.id
-CROSS JOIN pr
 LEFT JOIN followed f ON f.author_id = c.author_id
-LEFT JOIN aa ON aa.author_id = c.author_id
 LEFT JOIN content_states s ON s.user_id = $1 AND s.content_id = c.id
-WHERE s.hidden_at IS NULL AND NOT coalesce(t.muted, false)`,
-	likedTopics, followedAuthors, perLikedTopic, listedSQL("c"), perFollowed, candidatePool)
+WHERE c.author_id <> $1 AND s.hidden_at IS NULL
+	AND NOT EXISTS (SELECT 1 FROM muted_authors m WHERE m.user_id = $1 AND m.author_id = c.author_id)
+UNION ALL
+SELECT 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, json_build_object(
+	'weights', (SELECT coalesce(json_object_agg(topic_id, weight), '{}') FROM tp),
+	'affinities', (SELECT coalesce(json_object_agg(topic_id, score), '{}') FROM ta),
+	'muted', (SELECT coalesce(json_agg(topic_id), '[]') FROM muted_topics WHERE user_id = $1),
+	'languages', coalesce((SELECT p.languages FROM preferences p WHERE p.user_id = $1), '{}'),
+	'kinds', coalesce((SELECT p.kinds FROM preferences p WHERE p.user_id = $1), '{}'))`,
+	likedTopics, followedAuthors, features, listedSQL("c"), perFollowed)
 
-// anonymousCandidates gathers the freshest and the most popular listed items.
-var anonymousCandidates = fmt.Sprintf(`WITH pool AS (%s)
-SELECT c.id, c.author_id, c.sorted_at, c.popularity, c.topic_ids FROM pool JOIN contents c ON c.id = pool.id`, candidatePool)
+// profile is the JSON form of a feed.Profile in personalCandidates.
+type profile struct {
+	Weights    map[int64]float64 `json:"weights"`
+	Affinities map[int64]float64 `json:"affinities"`
+	Muted      []int64           `json:"muted"`
+	Languages  []string          `json:"languages"`
+	Kinds      []content.Kind    `json:"kinds"`
+}
 
-// Candidates returns the items that may enter v's feed, with v's state for each. Each
-// candidate's Content holds its ID, author and sort time.
-func (s *FeedStore) Candidates(ctx context.Context, v access.Viewer) ([]feed.Candidate, error) {
-	var rows *sql.Rows
-	var err error
-	if v.Anonymous() {
-		rows, err = s.db.QueryContext(ctx, anonymousCandidates)
-	} else {
-		var st *sqlx.Stmt
-		if st, err = s.personalStatement(ctx); err == nil {
-			rows, err = st.QueryContext(ctx, v.UserID, habits.DecayTime.Seconds(), habits.HabitShare, habits.AffinityScale)
-		}
+// Candidates reads v's profile and candidates from cat (see feed.Store).
+func (s *FeedStore) Candidates(ctx context.Context, v access.Viewer, cat *feed.Catalogue) (feed.Profile, []feed.Candidate, error) {
+	n := len(cat.Listings)
+	ids, lists, authors := make([]int64, n), make([]int64, n), make([]int64, n)
+	for i, l := range cat.Listings {
+		ids[i], lists[i], authors[i] = l.Content.ID, l.List, l.Content.AuthorID
 	}
+	st, err := s.personalStatement(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("feed candidates: %w", err)
+		return feed.Profile{}, nil, fmt.Errorf("feed candidates: %w", err)
+	}
+	rows, err := st.QueryContext(ctx, v.UserID, habits.DecayTime.Seconds(), habits.HabitShare, habits.AffinityScale,
+		pq.Array(ids), pq.Array(lists), pq.Array(authors))
+	if err != nil {
+		return feed.Profile{}, nil, fmt.Errorf("feed candidates: %w", err)
 	}
 	defer rows.Close()
-	var cands []feed.Candidate
+	var (
+		p     feed.Profile
+		cands []feed.Candidate
+	)
 	for rows.Next() {
-		c, err := scanCandidate(rows, !v.Anonymous())
-		if err != nil {
-			return nil, fmt.Errorf("feed candidates: %w", err)
+		var (
+			c                   feed.Candidate
+			id                  int64
+			author              sql.NullInt64
+			sortedAt            sql.NullTime
+			kind, language      sql.NullString
+			popularity          sql.NullFloat64
+			topics              pq.Int64Array
+			followed            sql.NullBool
+			affinity            sql.NullFloat64
+			seen, liked, marked sql.NullBool
+			raw                 []byte
+		)
+		if err := rows.Scan(&id, &author, &sortedAt, &kind, &language, &popularity, &topics, &followed, &affinity,
+			&seen, &liked, &marked, &raw); err != nil {
+			return feed.Profile{}, nil, fmt.Errorf("feed candidates: %w", err)
 		}
+		if id == 0 {
+			if p, err = decodeProfile(raw); err != nil {
+				return feed.Profile{}, nil, fmt.Errorf("feed candidates: %w", err)
+			}
+			continue
+		}
+		if sortedAt.Valid {
+			c.Content = &content.Content{ID: id, AuthorID: author.Int64, SortedAt: sortedAt.Time,
+				Kind: content.Kind(kind.String), Language: language.String}
+			c.Popularity, c.TopicIDs = popularity.Float64, topics
+		} else if l, ok := cat.Lookup(id); ok {
+			c.Content, c.Popularity, c.TopicIDs = l.Content, l.Popularity, l.TopicIDs
+		} else {
+			continue
+		}
+		c.Followed, c.AuthorAffinity = followed.Bool, affinity.Float64
+		c.Seen, c.Liked, c.Bookmarked = seen.Bool, liked.Bool, marked.Bool
 		cands = append(cands, c)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("feed candidates: %w", err)
+		return feed.Profile{}, nil, fmt.Errorf("feed candidates: %w", err)
 	}
-	return cands, nil
+	return p, cands, nil
 }
 
-func scanCandidate(rows *sql.Rows, personal bool) (feed.Candidate, error) {
-	var (
-		c                        = feed.Candidate{Content: new(content.Content)}
-		topics                   pq.Int64Array
-		weights, affinities      pq.Float64Array
-		languageMatch, kindMatch sql.NullBool
-	)
-	dest := []any{&c.Content.ID, &c.Content.AuthorID, &c.Content.SortedAt, &c.Popularity, &topics}
-	if personal {
-		dest = append(dest, &weights, &affinities, &c.Followed, &c.AuthorAffinity, &languageMatch, &kindMatch,
-			&c.Seen, &c.Liked, &c.Bookmarked)
+func decodeProfile(raw []byte) (feed.Profile, error) {
+	var pr profile
+	if err := json.Unmarshal(raw, &pr); err != nil {
+		return feed.Profile{}, fmt.Errorf("profile: %w", err)
 	}
-	if err := rows.Scan(dest...); err != nil {
-		return c, err
+	muted := make(map[int64]bool, len(pr.Muted))
+	for _, t := range pr.Muted {
+		muted[t] = true
 	}
-	n := len(topics)
-	c.TopicIDs, c.TopicWeights, c.TopicAffinities = topics, padded(weights, n), padded(affinities, n)
-	if languageMatch.Valid {
-		c.LanguageMatch = &languageMatch.Bool
-	}
-	if kindMatch.Valid {
-		c.KindMatch = &kindMatch.Bool
-	}
-	return c, nil
-}
-
-func padded(xs []float64, n int) []float64 {
-	if len(xs) == n {
-		return xs
-	}
-	return make([]float64, n)
+	return feed.Profile{TopicWeights: pr.Weights, TopicAffinities: pr.Affinities, MutedTopics: muted,
+		Languages: pr.Languages, Kinds: pr.Kinds}, nil
 }
 
 // pageSlack is how many hidden or withdrawn items a page read can step over.
