@@ -1,7 +1,9 @@
 package feed
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -20,41 +22,53 @@ type Listing struct {
 }
 
 // Catalogue is the part of every feed's candidates that does not depend on the viewer: each
-// topic's newest listed items and the freshest and most popular ones. Its listings are shared
-// by concurrent requests and never changed.
+// topic's newest listed items and the freshest and most popular ones. It is shared by
+// concurrent requests and never changed.
 type Catalogue struct {
+	// Listings holds the global lists' items first, once each, then each topic's.
 	Listings []Listing
-	byID     map[int64]*Listing
+	global   int
+	topics   map[int64][]Listing
 }
 
 // NewCatalogue returns the catalogue of listings.
 func NewCatalogue(listings []Listing) *Catalogue {
-	c := &Catalogue{Listings: listings, byID: make(map[int64]*Listing, len(listings))}
-	for i := range listings {
-		c.byID[listings[i].Content.ID] = &listings[i]
+	c := &Catalogue{topics: make(map[int64][]Listing)}
+	seen := make(map[int64]bool)
+	for _, l := range listings {
+		if l.List == 0 && !seen[l.Content.ID] {
+			seen[l.Content.ID] = true
+			c.Listings = append(c.Listings, l)
+		}
+	}
+	c.global = len(c.Listings)
+	slices.SortStableFunc(listings, func(a, b Listing) int { return cmp.Compare(a.List, b.List) })
+	for _, l := range listings {
+		if l.List != 0 {
+			c.Listings = append(c.Listings, l)
+		}
+	}
+	for i := c.global; i < len(c.Listings); {
+		j := i
+		for j < len(c.Listings) && c.Listings[j].List == c.Listings[i].List {
+			j++
+		}
+		c.topics[c.Listings[i].List] = c.Listings[i:j:j]
+		i = j
 	}
 	return c
 }
 
-// Lookup returns the listing of the item id.
-func (c *Catalogue) Lookup(id int64) (*Listing, bool) {
-	l, ok := c.byID[id]
-	return l, ok
-}
+// topic returns the listings of topic t.
+func (c *Catalogue) topic(t int64) []Listing { return c.topics[t] }
 
-// global returns the candidates every feed shares: the freshest and the most popular items,
-// once each.
-func (c *Catalogue) global() []Candidate {
-	seen := make(map[int64]bool)
-	var out []Candidate
-	for _, l := range c.Listings {
-		if l.List != 0 || seen[l.Content.ID] {
-			continue
-		}
-		seen[l.Content.ID] = true
-		out = append(out, Candidate{Content: l.Content, Popularity: l.Popularity, TopicIDs: l.TopicIDs})
+// anonymous returns the candidates of a viewer who is not signed in: the global lists.
+func (c *Catalogue) anonymous() []Candidate {
+	out := make([]Candidate, c.global)
+	for i, l := range c.Listings[:c.global] {
+		out[i] = Candidate{Content: l.Content, Popularity: l.Popularity, TopicIDs: l.TopicIDs}
 	}
-	return out
+	return Profile{}.apply(out)
 }
 
 // catalogueCache keeps the catalogue of one process. A catalogue older than maxAge is still

@@ -127,3 +127,61 @@ func TestProfileApply(t *testing.T) {
 		t.Errorf("no stated kinds: KindMatch %v, want nil", *c.KindMatch)
 	}
 }
+
+func TestProfileCandidates(t *testing.T) {
+	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	listing := func(list, id, author int64, topics ...int64) Listing {
+		return Listing{List: list, Content: &content.Content{ID: id, AuthorID: author, SortedAt: now}, TopicIDs: topics}
+	}
+	const viewer = 50
+	var listings []Listing
+	// Ten liked topics, 11–20, one item each (IDs 111–120); the viewer likes 20 best and 11 least.
+	weights := map[int64]float64{}
+	for topic := int64(11); topic <= 20; topic++ {
+		weights[topic] = float64(topic) / 100
+		listings = append(listings, listing(topic, 100+topic, 1, topic))
+	}
+	listings = append(listings,
+		listing(0, 1, 2), listing(0, 1, 2), // the freshest and the most popular hold the same item
+		listing(0, 2, viewer),   // the viewer's own
+		listing(0, 3, 3),        // hidden
+		listing(0, 4, 4),        // by a muted author
+		listing(0, 5, 5, 9),     // under a muted topic
+		listing(0, 6, 6),        // seen and liked
+		listing(30, 130, 1, 30), // a disliked topic's
+	)
+	weights[30] = -1
+	p := Profile{
+		TopicWeights: weights,
+		MutedTopics:  map[int64]bool{9: true},
+		MutedAuthors: map[int64]bool{4: true},
+		Followed:     map[int64]bool{7: true},
+		States:       map[int64]State{3: {Hidden: true}, 6: {Seen: true, Liked: true}},
+	}
+	followed := []Listing{listing(0, 200, 7), listing(0, 1, 2)}
+	got := map[int64]Candidate{}
+	for _, c := range p.candidates(viewer, NewCatalogue(listings), followed) {
+		if _, dup := got[c.Content.ID]; dup {
+			t.Errorf("item %d is a candidate twice", c.Content.ID)
+		}
+		got[c.Content.ID] = c
+	}
+	want := []int64{1, 6, 200}
+	for topic := int64(13); topic <= 20; topic++ { // the eight best-liked
+		want = append(want, 100+topic)
+	}
+	if len(got) != len(want) {
+		t.Errorf("got %d candidates, want %d: %v", len(got), len(want), want)
+	}
+	for _, id := range want {
+		if _, ok := got[id]; !ok {
+			t.Errorf("item %d is not a candidate", id)
+		}
+	}
+	if c := got[200]; !c.Followed {
+		t.Errorf("the followed author's item is not marked followed")
+	}
+	if c := got[6]; !c.Seen || !c.Liked || c.Bookmarked {
+		t.Errorf("item 6 state: seen %v liked %v bookmarked %v, want seen and liked", c.Seen, c.Liked, c.Bookmarked)
+	}
+}

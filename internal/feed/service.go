@@ -17,10 +17,9 @@ type Store interface {
 	// Listings reads the catalogue: each topic's newest listed items and the freshest and most
 	// popular ones.
 	Listings(ctx context.Context) ([]Listing, error)
-	// Candidates reads v's profile and v's candidates: the listings of cat from the global lists
-	// and from v's best-liked topics, and the newest items of the authors v follows, each with
-	// v's state and habits for it. v's own items, hidden items and muted authors' are left out.
-	Candidates(ctx context.Context, v access.Viewer, cat *Catalogue) (Profile, []Candidate, error)
+	// Profile reads what v has said and done that ranking reads, and the newest listed items
+	// of the authors v follows.
+	Profile(ctx context.Context, v access.Viewer) (Profile, []Listing, error)
 	// Keep stores a ranking and returns its ID with the contents of the items of show that v
 	// may still see.
 	Keep(ctx context.Context, v access.Viewer, bucket string, ranked []Ranked, show []int64) (int64, []*content.Content, error)
@@ -162,21 +161,21 @@ func (s *Service) firstPage(ctx context.Context, v access.Viewer, first int) (Pa
 	return p, nil
 }
 
-// candidates returns what may enter v's feed: for an anonymous viewer the catalogue's global
-// lists, for a signed-in one what the store finds with v's profile applied.
+// candidates returns what may enter v's feed: the catalogue's global lists and, for a
+// signed-in viewer, the lists of their best-liked topics and their followed authors' newest.
 func (s *Service) candidates(ctx context.Context, v access.Viewer) ([]Candidate, error) {
 	cat, err := s.catalogue.get(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if v.Anonymous() {
-		return Profile{}.apply(cat.global()), nil
+		return cat.anonymous(), nil
 	}
-	profile, cands, err := s.store.Candidates(ctx, v, cat)
+	profile, followed, err := s.store.Profile(ctx, v)
 	if err != nil {
 		return nil, err
 	}
-	return profile.apply(cands), nil
+	return profile.candidates(v.UserID, cat, followed), nil
 }
 
 func newPage(snapshot int64, items []Item, first int) Page {

@@ -21,32 +21,31 @@ import (
 // ranked feeds as snapshots so paging is stable.
 type FeedStore struct {
 	db *sqlx.DB
-	// candidates is the personal candidates statement, prepared once: planning it costs about
-	// as much as running it.
-	mu         sync.Mutex
-	candidates *sqlx.Stmt
+	// profile is the profile statement, prepared once: planning it costs about as much as
+	// running it.
+	mu      sync.Mutex
+	profile *sqlx.Stmt
 }
 
 // NewFeedStore returns a FeedStore over db.
 func NewFeedStore(db *sqlx.DB) *FeedStore { return &FeedStore{db: db} }
 
-func (s *FeedStore) personalStatement(ctx context.Context) (*sqlx.Stmt, error) {
+func (s *FeedStore) profileStatement(ctx context.Context) (*sqlx.Stmt, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.candidates == nil {
-		st, err := s.db.PreparexContext(ctx, personalCandidates)
+	if s.profile == nil {
+		st, err := s.db.PreparexContext(ctx, profileStatement)
 		if err != nil {
 			return nil, err
 		}
-		s.candidates = st
+		s.profile = st
 	}
-	return s.candidates, nil
+	return s.profile, nil
 }
 
 // Candidate pools: each walks an index and stops early, so no query sorts all content.
 const (
 	perLikedTopic   = 40
-	likedTopics     = 8
 	perFollowed     = 10
 	followedAuthors = 30
 	freshPool       = 80
@@ -95,140 +94,135 @@ func (s *FeedStore) Listings(ctx context.Context) ([]feed.Listing, error) {
 	return out, nil
 }
 
-// personalCandidates reads, in one statement, the viewer's profile (first row, ID 0, as
-// JSON) and the viewer's candidates: the catalogue's listings ($5 IDs, $6 lists, $7 authors)
-// of the global lists and of the viewer's best-liked topics, and the newest items of the
-// authors the viewer follows, read with their features. Each candidate carries whether its
-// author is followed, the viewer's decayed habit for the author and the viewer's state for
-// it; the viewer's own items, muted authors' and hidden ones are left out. The profile is
-// read once, by range; each candidate costs one probe of the viewer's states.
-var personalCandidates = fmt.Sprintf(`WITH
-tp AS MATERIALIZED (SELECT topic_id, weight FROM topic_preferences WHERE user_id = $1),
-ta AS MATERIALIZED (SELECT topic_id, score * exp(-extract(epoch FROM now() - updated_at) / $2) AS score
-	FROM topic_affinities WHERE user_id = $1),
-liked AS MATERIALIZED (
-	SELECT coalesce(tp.topic_id, ta.topic_id) AS topic_id,
-		coalesce(tp.weight, 0) + $3 * tanh(coalesce(ta.score, 0) / $4) AS interest
-	FROM tp FULL JOIN ta ON ta.topic_id = tp.topic_id
-	ORDER BY interest DESC LIMIT %[1]d),
-followed AS MATERIALIZED (SELECT author_id FROM follows WHERE follower_id = $1 ORDER BY created_at DESC LIMIT %[2]d),
-by_followed AS MATERIALIZED (
-	SELECT x.* FROM followed CROSS JOIN LATERAL (
-		SELECT %[3]s FROM contents c WHERE c.author_id = followed.author_id AND %[4]s
-		ORDER BY c.sorted_at DESC LIMIT %[5]d) x),
-listed AS (
-	SELECT DISTINCT l.id, l.author_id FROM unnest($5::bigint[], $6::bigint[], $7::bigint[]) AS l(id, list, author_id)
-	WHERE (l.list = 0 OR l.list IN (SELECT topic_id FROM liked WHERE interest > 0))
-		AND NOT EXISTS (SELECT 1 FROM by_followed b WHERE b.id = l.id)),
-cand AS (
-	SELECT l.id, l.author_id, NULL::timestamptz AS sorted_at, NULL::text AS kind, NULL::text AS language,
-		NULL::double precision AS popularity, NULL::bigint[] AS topic_ids
-	FROM listed l
-	UNION ALL
-	SELECT * FROM by_followed)
-SELECT c.id, c.author_id, c.sorted_at, c.kind, c.language, c.popularity, c.topic_ids,
-	f.author_id IS NOT NULL AS followed,
-	coalesce((SELECT a.score * exp(-extract(epoch FROM now() - a.updated_at) / $2) FROM author_affinities a
-		WHERE a.user_id = $1 AND a.author_id = c.author_id), 0) AS author_affinity,
-	s.viewed_at IS NOT NULL, s.liked_at IS NOT NULL, s.bookmarked_at IS NOT NULL, NULL::json AS profile
-FROM cand c
-LEFT JOIN followed f ON f.author_id = c.author_id
-LEFT JOIN content_states s ON s.user_id = $1 AND s.content_id = c.id
-WHERE c.author_id <> $1 AND s.hidden_at IS NULL
-	AND NOT EXISTS (SELECT 1 FROM muted_authors m WHERE m.user_id = $1 AND m.author_id = c.author_id)
+// profileStatement reads, in one statement, a viewer's profile (first row, ID 0, as arrays)
+// and the newest listed items of the authors the viewer follows (one row each, with their
+// features). Each part of the profile is one range of an index on the viewer's ID; habit
+// scores come with their age, for habits.Decay.
+var profileStatement = fmt.Sprintf(`WITH
+followed AS MATERIALIZED (SELECT author_id FROM follows WHERE follower_id = $1 ORDER BY created_at DESC LIMIT %[1]d)
+SELECT x.id, x.author_id, x.sorted_at, x.kind, x.language, x.popularity, x.topic_ids,
+	NULL::bigint[], NULL::float8[], NULL::bigint[], NULL::float8[], NULL::float8[], NULL::bigint[], NULL::float8[], NULL::float8[],
+	NULL::bigint[], NULL::bigint[], NULL::bigint[], NULL::text[], NULL::text[], NULL::bigint[], NULL::int[]
+FROM followed CROSS JOIN LATERAL (
+	SELECT %[2]s FROM contents c WHERE c.author_id = followed.author_id AND %[3]s
+	ORDER BY c.sorted_at DESC LIMIT %[4]d) x
 UNION ALL
-SELECT 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, json_build_object(
-	'weights', (SELECT coalesce(json_object_agg(topic_id, weight), '{}') FROM tp),
-	'affinities', (SELECT coalesce(json_object_agg(topic_id, score), '{}') FROM ta),
-	'muted', (SELECT coalesce(json_agg(topic_id), '[]') FROM muted_topics WHERE user_id = $1),
-	'languages', coalesce((SELECT p.languages FROM preferences p WHERE p.user_id = $1), '{}'),
-	'kinds', coalesce((SELECT p.kinds FROM preferences p WHERE p.user_id = $1), '{}'))`,
-	likedTopics, followedAuthors, features, listedSQL("c"), perFollowed)
+SELECT 0, NULL, NULL, NULL, NULL, NULL, NULL,
+	tp.topics, tp.weights, ta.topics, ta.scores, ta.ages, aa.authors, aa.scores, aa.ages,
+	(SELECT array_agg(topic_id) FROM muted_topics WHERE user_id = $1),
+	(SELECT array_agg(author_id) FROM muted_authors WHERE user_id = $1),
+	(SELECT array_agg(author_id) FROM followed),
+	(SELECT p.languages FROM preferences p WHERE p.user_id = $1),
+	(SELECT p.kinds FROM preferences p WHERE p.user_id = $1),
+	st.ids, st.flags
+FROM (SELECT array_agg(topic_id) AS topics, array_agg(weight) AS weights FROM topic_preferences WHERE user_id = $1) tp,
+	(SELECT array_agg(topic_id) AS topics, array_agg(score) AS scores, array_agg(extract(epoch FROM now() - updated_at)) AS ages
+		FROM topic_affinities WHERE user_id = $1) ta,
+	(SELECT array_agg(author_id) AS authors, array_agg(score) AS scores, array_agg(extract(epoch FROM now() - updated_at)) AS ages
+		FROM author_affinities WHERE user_id = $1) aa,
+	(SELECT array_agg(content_id) AS ids,
+		array_agg((CASE WHEN viewed_at IS NULL THEN 0 ELSE %[5]d END) + (CASE WHEN liked_at IS NULL THEN 0 ELSE %[6]d END)
+			+ (CASE WHEN bookmarked_at IS NULL THEN 0 ELSE %[7]d END) + (CASE WHEN hidden_at IS NULL THEN 0 ELSE %[8]d END)) AS flags
+		FROM content_states WHERE user_id = $1) st`,
+	followedAuthors, features, listedSQL("c"), perFollowed, stateSeen, stateLiked, stateBookmarked, stateHidden)
 
-// profile is the JSON form of a feed.Profile in personalCandidates.
-type profile struct {
-	Weights    map[int64]float64 `json:"weights"`
-	Affinities map[int64]float64 `json:"affinities"`
-	Muted      []int64           `json:"muted"`
-	Languages  []string          `json:"languages"`
-	Kinds      []content.Kind    `json:"kinds"`
-}
+// The bits of a state's flags in profileStatement.
+const (
+	stateSeen = 1 << iota
+	stateLiked
+	stateBookmarked
+	stateHidden
+)
 
-// Candidates reads v's profile and candidates from cat (see feed.Store).
-func (s *FeedStore) Candidates(ctx context.Context, v access.Viewer, cat *feed.Catalogue) (feed.Profile, []feed.Candidate, error) {
-	n := len(cat.Listings)
-	ids, lists, authors := make([]int64, n), make([]int64, n), make([]int64, n)
-	for i, l := range cat.Listings {
-		ids[i], lists[i], authors[i] = l.Content.ID, l.List, l.Content.AuthorID
-	}
-	st, err := s.personalStatement(ctx)
+// Profile reads v's profile and the newest listed items of the authors v follows.
+func (s *FeedStore) Profile(ctx context.Context, v access.Viewer) (feed.Profile, []feed.Listing, error) {
+	st, err := s.profileStatement(ctx)
 	if err != nil {
-		return feed.Profile{}, nil, fmt.Errorf("feed candidates: %w", err)
+		return feed.Profile{}, nil, fmt.Errorf("feed profile: %w", err)
 	}
-	rows, err := st.QueryContext(ctx, v.UserID, habits.DecayTime.Seconds(), habits.HabitShare, habits.AffinityScale,
-		pq.Array(ids), pq.Array(lists), pq.Array(authors))
+	rows, err := st.QueryContext(ctx, v.UserID)
 	if err != nil {
-		return feed.Profile{}, nil, fmt.Errorf("feed candidates: %w", err)
+		return feed.Profile{}, nil, fmt.Errorf("feed profile: %w", err)
 	}
 	defer rows.Close()
 	var (
-		p     feed.Profile
-		cands []feed.Candidate
+		p        feed.Profile
+		followed []feed.Listing
 	)
 	for rows.Next() {
 		var (
-			c                   feed.Candidate
-			id                  int64
-			author              sql.NullInt64
-			sortedAt            sql.NullTime
-			kind, language      sql.NullString
-			popularity          sql.NullFloat64
-			topics              pq.Int64Array
-			followed            sql.NullBool
-			affinity            sql.NullFloat64
-			seen, liked, marked sql.NullBool
-			raw                 []byte
+			id                                 int64
+			author                             sql.NullInt64
+			sortedAt                           sql.NullTime
+			kind, language                     sql.NullString
+			popularity                         sql.NullFloat64
+			itemTopics, topics, taTopics       pq.Int64Array
+			weights, taScores, taAges          pq.Float64Array
+			authors, mutedTopics, mutedAuthors pq.Int64Array
+			aaScores, aaAges                   pq.Float64Array
+			follows, stateIDs                  pq.Int64Array
+			languages, kinds                   pq.StringArray
+			flags                              pq.Int32Array
 		)
-		if err := rows.Scan(&id, &author, &sortedAt, &kind, &language, &popularity, &topics, &followed, &affinity,
-			&seen, &liked, &marked, &raw); err != nil {
-			return feed.Profile{}, nil, fmt.Errorf("feed candidates: %w", err)
+		if err := rows.Scan(&id, &author, &sortedAt, &kind, &language, &popularity, &itemTopics,
+			&topics, &weights, &taTopics, &taScores, &taAges, &authors, &aaScores, &aaAges,
+			&mutedTopics, &mutedAuthors, &follows, &languages, &kinds, &stateIDs, &flags); err != nil {
+			return feed.Profile{}, nil, fmt.Errorf("feed profile: %w", err)
 		}
-		if id == 0 {
-			if p, err = decodeProfile(raw); err != nil {
-				return feed.Profile{}, nil, fmt.Errorf("feed candidates: %w", err)
-			}
+		if id != 0 {
+			followed = append(followed, feed.Listing{Popularity: popularity.Float64, TopicIDs: itemTopics,
+				Content: &content.Content{ID: id, AuthorID: author.Int64, SortedAt: sortedAt.Time,
+					Kind: content.Kind(kind.String), Language: language.String}})
 			continue
 		}
-		if sortedAt.Valid {
-			c.Content = &content.Content{ID: id, AuthorID: author.Int64, SortedAt: sortedAt.Time,
-				Kind: content.Kind(kind.String), Language: language.String}
-			c.Popularity, c.TopicIDs = popularity.Float64, topics
-		} else if l, ok := cat.Lookup(id); ok {
-			c.Content, c.Popularity, c.TopicIDs = l.Content, l.Popularity, l.TopicIDs
-		} else {
-			continue
+		p = feed.Profile{
+			TopicWeights:     keyed(topics, weights),
+			TopicAffinities:  decayed(taTopics, taScores, taAges),
+			AuthorAffinities: decayed(authors, aaScores, aaAges),
+			MutedTopics:      set(mutedTopics),
+			MutedAuthors:     set(mutedAuthors),
+			Followed:         set(follows),
+			States:           make(map[int64]feed.State, len(stateIDs)),
+			Languages:        languages,
 		}
-		c.Followed, c.AuthorAffinity = followed.Bool, affinity.Float64
-		c.Seen, c.Liked, c.Bookmarked = seen.Bool, liked.Bool, marked.Bool
-		cands = append(cands, c)
+		for _, k := range kinds {
+			p.Kinds = append(p.Kinds, content.Kind(k))
+		}
+		for i, id := range stateIDs {
+			f := flags[i]
+			p.States[id] = feed.State{Seen: f&stateSeen != 0, Liked: f&stateLiked != 0,
+				Bookmarked: f&stateBookmarked != 0, Hidden: f&stateHidden != 0}
+		}
 	}
 	if err := rows.Err(); err != nil {
-		return feed.Profile{}, nil, fmt.Errorf("feed candidates: %w", err)
+		return feed.Profile{}, nil, fmt.Errorf("feed profile: %w", err)
 	}
-	return p, cands, nil
+	return p, followed, nil
 }
 
-func decodeProfile(raw []byte) (feed.Profile, error) {
-	var pr profile
-	if err := json.Unmarshal(raw, &pr); err != nil {
-		return feed.Profile{}, fmt.Errorf("profile: %w", err)
+func keyed(keys []int64, values []float64) map[int64]float64 {
+	m := make(map[int64]float64, len(keys))
+	for i, k := range keys {
+		m[k] = values[i]
 	}
-	muted := make(map[int64]bool, len(pr.Muted))
-	for _, t := range pr.Muted {
-		muted[t] = true
+	return m
+}
+
+// decayed maps each key to its score decayed over its age in seconds.
+func decayed(keys []int64, scores, ages []float64) map[int64]float64 {
+	m := make(map[int64]float64, len(keys))
+	for i, k := range keys {
+		m[k] = habits.Decay(scores[i], time.Duration(ages[i]*float64(time.Second)))
 	}
-	return feed.Profile{TopicWeights: pr.Weights, TopicAffinities: pr.Affinities, MutedTopics: muted,
-		Languages: pr.Languages, Kinds: pr.Kinds}, nil
+	return m
+}
+
+func set(keys []int64) map[int64]bool {
+	m := make(map[int64]bool, len(keys))
+	for _, k := range keys {
+		m[k] = true
+	}
+	return m
 }
 
 // pageSlack is how many hidden or withdrawn items a page read can step over.
