@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"sync"
 	"time"
@@ -25,10 +24,11 @@ type FeedStore struct {
 	// running it.
 	mu      sync.Mutex
 	profile *sqlx.Stmt
+	reasons reasonCodec
 }
 
 // NewFeedStore returns a FeedStore over db.
-func NewFeedStore(db *sqlx.DB) *FeedStore { return &FeedStore{db: db} }
+func NewFeedStore(db *sqlx.DB) *FeedStore { return &FeedStore{db: db, reasons: newReasonCodec()} }
 
 func (s *FeedStore) profileStatement(ctx context.Context) (*sqlx.Stmt, error) {
 	s.mu.Lock()
@@ -237,11 +237,10 @@ const snapshotTTL = 15 * time.Minute
 func (s *FeedStore) Keep(ctx context.Context, v access.Viewer, bucket string, ranked []feed.Ranked, show []int64) (int64, []*content.Content, error) {
 	items := make([]int64, len(ranked))
 	scores := make([]float64, len(ranked))
-	reasons := make([][]feed.Reason, len(ranked))
 	for i, r := range ranked {
-		items[i], scores[i], reasons[i] = r.ContentID, r.Score, r.Reasons
+		items[i], scores[i] = r.ContentID, r.Score
 	}
-	raw, err := json.Marshal(reasons)
+	reasons, ends, err := s.reasons.encode(ranked)
 	if err != nil {
 		return 0, nil, fmt.Errorf("save feed: %w", err)
 	}
@@ -251,14 +250,14 @@ func (s *FeedStore) Keep(ctx context.Context, v access.Viewer, bucket string, ra
 	} else {
 		userID = v.UserID
 	}
-	q := &query{args: []any{userID, bucketArg, interval(snapshotTTL), pq.Array(items), pq.Array(scores), raw}}
+	q := &query{args: []any{userID, bucketArg, interval(snapshotTTL), pq.Array(items), pq.Array(scores), reasons, pq.Array(ends)}}
 	q.and("c.id = ANY(" + q.arg(pq.Array(show)) + ")")
 	visibleTo(q, v)
 	var id int64
 	scan := newContentScanner(content.AllFields, []any{&id})
 	rows, err := s.db.QueryContext(ctx, `WITH expired AS (DELETE FROM feed_snapshots WHERE expires_at < now() - interval '1 minute'),
-		ins AS (INSERT INTO feed_snapshots (user_id, bucket, expires_at, items, scores, reasons)
-			VALUES ($1, $2, now() + $3::interval, $4, $5, $6) ON CONFLICT (bucket) DO NOTHING RETURNING id),
+		ins AS (INSERT INTO feed_snapshots (user_id, bucket, expires_at, items, scores, reasons, reason_ends)
+			VALUES ($1, $2, now() + $3::interval, $4, $5, $6, $7) ON CONFLICT (bucket) DO NOTHING RETURNING id),
 		snap AS (SELECT id FROM ins UNION ALL SELECT id FROM feed_snapshots WHERE bucket = $2 LIMIT 1)
 		SELECT snap.id, `+contentSelect(content.AllFields)+` FROM snap CROSS JOIN contents c WHERE `+q.whereClause(), q.args...)
 	if err != nil {
@@ -325,7 +324,8 @@ func (s *FeedStore) page(ctx context.Context, q *query, snap string, v access.Vi
 	// Only a window of the snapshot is unnested: the page and some room for items hidden or
 	// withdrawn since it was ranked.
 	lo, hi := q.arg(after+1), q.arg(after+limit+1+pageSlack)
-	stmt := fmt.Sprintf(`SELECT s.id AS snapshot_id, now() AS now, f.pos, f.score, s.reasons -> (f.pos::int - 1) AS reasons, %s,
+	stmt := fmt.Sprintf(`SELECT s.id AS snapshot_id, now() AS now, f.pos, f.score,
+		substring(s.reasons FROM coalesce(s.reason_ends[f.pos - 1], 0) + 1 FOR s.reason_ends[f.pos] - coalesce(s.reason_ends[f.pos - 1], 0)) AS reasons, %s,
 		cs.viewed_at IS NOT NULL AS seen, cs.liked_at IS NOT NULL AS liked, cs.bookmarked_at IS NOT NULL AS bookmarked
 	FROM feed_snapshots s
 	CROSS JOIN LATERAL (SELECT u.content_id, u.score, %s::int - 1 + u.ord AS pos
@@ -339,7 +339,7 @@ func (s *FeedStore) page(ctx context.Context, q *query, snap string, v access.Vi
 		Now        time.Time       `db:"now"`
 		Pos        int             `db:"pos"`
 		Score      float64         `db:"score"`
-		Reasons    json.RawMessage `db:"reasons"`
+		Reasons    []byte          `db:"reasons"`
 		content.Content
 		Seen       bool `db:"seen"`
 		Liked      bool `db:"liked"`
@@ -352,9 +352,9 @@ func (s *FeedStore) page(ctx context.Context, q *query, snap string, v access.Vi
 	var id int64
 	for i := range rows {
 		r := &rows[i]
-		var reasons []feed.Reason
-		if err := json.Unmarshal(r.Reasons, &reasons); err != nil {
-			return nil, 0, fmt.Errorf("feed page: reasons: %w", err)
+		reasons, err := s.reasons.decode(r.Reasons)
+		if err != nil {
+			return nil, 0, fmt.Errorf("feed page: snapshot %d: %w", r.SnapshotID, err)
 		}
 		for j := range reasons {
 			reasons[j].Explain(&r.Content, r.Now)
