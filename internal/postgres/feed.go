@@ -335,11 +335,11 @@ func (s *FeedStore) page(ctx context.Context, q *query, snap string, v access.Vi
 	WHERE %s AND %s AND s.expires_at > now() AND cs.hidden_at IS NULL AND %s
 	ORDER BY f.pos LIMIT %d`, columns(false), lo, lo, hi, lo, hi, viewerID, snap, owner, q.whereClause(), limit+1)
 	var rows []struct {
-		SnapshotID int64           `db:"snapshot_id"`
-		Now        time.Time       `db:"now"`
-		Pos        int             `db:"pos"`
-		Score      float64         `db:"score"`
-		Reasons    []byte          `db:"reasons"`
+		SnapshotID int64     `db:"snapshot_id"`
+		Now        time.Time `db:"now"`
+		Pos        int       `db:"pos"`
+		Score      float64   `db:"score"`
+		Reasons    []byte    `db:"reasons"`
 		content.Content
 		Seen       bool `db:"seen"`
 		Liked      bool `db:"liked"`
