@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 	"sync"
 	"time"
 
@@ -228,6 +229,11 @@ func set(keys []int64) map[int64]bool {
 // pageSlack is how many hidden or withdrawn items a page read can step over.
 const pageSlack = 50
 
+// expiredPerKeep is how many expired snapshots each Keep deletes on its way, skipping those
+// another Keep is deleting (so no Keep waits for another): a Keep writes one snapshot and
+// clears up to this many, so expired ones never pile up.
+const expiredPerKeep = 4
+
 // snapshotTTL is how long a feed's cursors keep working.
 const snapshotTTL = 15 * time.Minute
 
@@ -255,7 +261,8 @@ func (s *FeedStore) Keep(ctx context.Context, v access.Viewer, bucket string, ra
 	visibleTo(q, v)
 	var id int64
 	scan := newContentScanner(content.AllFields, []any{&id})
-	rows, err := s.db.QueryContext(ctx, `WITH expired AS (DELETE FROM feed_snapshots WHERE expires_at < now() - interval '1 minute'),
+	rows, err := s.db.QueryContext(ctx, `WITH expired AS (DELETE FROM feed_snapshots WHERE id IN (SELECT id FROM feed_snapshots
+			WHERE expires_at < now() - interval '1 minute' ORDER BY expires_at LIMIT `+strconv.Itoa(expiredPerKeep)+` FOR UPDATE SKIP LOCKED)),
 		ins AS (INSERT INTO feed_snapshots (user_id, bucket, expires_at, items, scores, reasons, reason_ends)
 			VALUES ($1, $2, now() + $3::interval, $4, $5, $6, $7) ON CONFLICT (bucket) DO NOTHING RETURNING id),
 		snap AS (SELECT id FROM ins UNION ALL SELECT id FROM feed_snapshots WHERE bucket = $2 LIMIT 1)

@@ -8,8 +8,13 @@ ALTER TABLE feed_snapshots DROP COLUMN reasons,
     ADD COLUMN reason_ends integer[] NOT NULL,
     ADD CHECK (cardinality(reason_ends) = cardinality(items));
 ALTER TABLE feed_snapshots ALTER COLUMN reasons SET STORAGE EXTERNAL;
+-- Snapshots are a cache of rankings: writing them to the WAL and waiting for its flush on
+-- every first page costs more than losing them in a crash, after which a client asks for the
+-- first page again. (An unlogged table is not copied to standbys; feed pages read the primary.)
+ALTER TABLE feed_snapshots SET UNLOGGED;
 
 -- +goose Down
+ALTER TABLE feed_snapshots SET LOGGED;
 DELETE FROM feed_snapshots;
 ALTER TABLE feed_snapshots DROP COLUMN reason_ends, DROP COLUMN reasons,
     ADD COLUMN reasons jsonb NOT NULL;
