@@ -17,10 +17,14 @@ import (
 )
 
 // AccountStore keeps accounts, token revocations, API keys and signing keys.
-type AccountStore struct{ db *sqlx.DB }
+type AccountStore struct {
+	db *sqlx.DB
+	// hot holds the session statement, which every signed-in request runs.
+	hot *prepared
+}
 
 // NewAccountStore returns an AccountStore over db.
-func NewAccountStore(db *sqlx.DB) *AccountStore { return &AccountStore{db: db} }
+func NewAccountStore(db *sqlx.DB) *AccountStore { return &AccountStore{db: db, hot: newPrepared(db)} }
 
 // CreateUser stores a new reader account with default preferences. A taken handle or email
 // comes back as field errors.
@@ -71,7 +75,7 @@ func (s *AccountStore) Session(ctx context.Context, userID int64, tokenID string
 		Revoked    bool         `db:"revoked"`
 		ValidAfter sql.NullTime `db:"tokens_valid_after"`
 	}
-	err := s.db.GetContext(ctx, &row, `SELECT `+userColumns+`, u.tokens_valid_after,
+	err := s.hot.get(ctx, &row, `SELECT `+userColumns+`, u.tokens_valid_after,
 		EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.jti = $2) AS revoked
 		FROM users u WHERE u.id = $1`, userID, tokenID)
 	if errors.Is(err, sql.ErrNoRows) {

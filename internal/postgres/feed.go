@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -21,27 +20,15 @@ import (
 // ranked feeds as snapshots so paging is stable.
 type FeedStore struct {
 	db *sqlx.DB
-	// profile is the profile statement, prepared once: planning it costs about as much as
-	// running it.
-	mu      sync.Mutex
-	profile *sqlx.Stmt
+	// hot holds the statements of every ranking, prepared: planning them costs about as much
+	// as running them.
+	hot     *prepared
 	reasons reasonCodec
 }
 
 // NewFeedStore returns a FeedStore over db.
-func NewFeedStore(db *sqlx.DB) *FeedStore { return &FeedStore{db: db, reasons: newReasonCodec()} }
-
-func (s *FeedStore) profileStatement(ctx context.Context) (*sqlx.Stmt, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.profile == nil {
-		st, err := s.db.PreparexContext(ctx, profileStatement)
-		if err != nil {
-			return nil, err
-		}
-		s.profile = st
-	}
-	return s.profile, nil
+func NewFeedStore(db *sqlx.DB) *FeedStore {
+	return &FeedStore{db: db, hot: newPrepared(db), reasons: newReasonCodec()}
 }
 
 // Candidate pools: each walks an index and stops early, so no query sorts all content.
@@ -137,11 +124,7 @@ const (
 
 // Profile reads v's profile and the newest listed items of the authors v follows.
 func (s *FeedStore) Profile(ctx context.Context, v access.Viewer) (feed.Profile, []feed.Listing, error) {
-	st, err := s.profileStatement(ctx)
-	if err != nil {
-		return feed.Profile{}, nil, fmt.Errorf("feed profile: %w", err)
-	}
-	rows, err := st.QueryContext(ctx, v.UserID)
+	rows, err := s.hot.query(ctx, profileStatement, v.UserID)
 	if err != nil {
 		return feed.Profile{}, nil, fmt.Errorf("feed profile: %w", err)
 	}
@@ -261,7 +244,7 @@ func (s *FeedStore) Keep(ctx context.Context, v access.Viewer, bucket string, ra
 	visibleTo(q, v)
 	var id int64
 	scan := newContentScanner(content.AllFields, []any{&id})
-	rows, err := s.db.QueryContext(ctx, `WITH expired AS (DELETE FROM feed_snapshots WHERE id IN (SELECT id FROM feed_snapshots
+	rows, err := s.hot.query(ctx, `WITH expired AS (DELETE FROM feed_snapshots WHERE id IN (SELECT id FROM feed_snapshots
 			WHERE expires_at < now() - interval '1 minute' ORDER BY expires_at LIMIT `+strconv.Itoa(expiredPerKeep)+` FOR UPDATE SKIP LOCKED)),
 		ins AS (INSERT INTO feed_snapshots (user_id, bucket, expires_at, items, scores, reasons, reason_ends)
 			VALUES ($1, $2, now() + $3::interval, $4, $5, $6, $7) ON CONFLICT (bucket) DO NOTHING RETURNING id),

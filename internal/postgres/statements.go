@@ -2,8 +2,12 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"fmt"
+	"sync"
+
+	"github.com/jmoiron/sqlx"
 
 	"github.com/tailorhq/tailor/internal/sqlstats"
 )
@@ -78,4 +82,60 @@ func (s *countingStmt) QueryContext(ctx context.Context, args []driver.NamedValu
 func (s *countingStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
 	sqlstats.Statement(ctx)
 	return s.pqStmt.ExecContext(ctx, args)
+}
+
+// prepared keeps the prepared form of a store's hot statements, by text, so PostgreSQL plans
+// each once per connection (or once per execution while it prefers plans for the values) and
+// the text is parsed once.
+type prepared struct {
+	db *sqlx.DB
+	mu sync.Mutex
+	m  map[string]*sqlx.Stmt
+}
+
+func newPrepared(db *sqlx.DB) *prepared { return &prepared{db: db, m: make(map[string]*sqlx.Stmt)} }
+
+// stmt returns the prepared statement of text. A statement whose text varies (by role, say)
+// is kept once per variant; callers keep the variants few.
+func (p *prepared) stmt(ctx context.Context, text string) (*sqlx.Stmt, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if st, ok := p.m[text]; ok {
+		return st, nil
+	}
+	st, err := p.db.PreparexContext(ctx, text)
+	if err != nil {
+		return nil, err
+	}
+	p.m[text] = st
+	return st, nil
+}
+
+// query runs the prepared statement of text.
+func (p *prepared) query(ctx context.Context, text string, args ...any) (*sql.Rows, error) {
+	st, err := p.stmt(ctx, text)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+// selectAll runs the prepared statement of text and scans every row into dest, as
+// sqlx.SelectContext does.
+func (p *prepared) selectAll(ctx context.Context, dest any, text string, args ...any) error {
+	st, err := p.stmt(ctx, text)
+	if err != nil {
+		return err
+	}
+	return st.SelectContext(ctx, dest, args...)
+}
+
+// get runs the prepared statement of text and scans its one row into dest, as
+// sqlx.GetContext does.
+func (p *prepared) get(ctx context.Context, dest any, text string, args ...any) error {
+	st, err := p.stmt(ctx, text)
+	if err != nil {
+		return err
+	}
+	return st.GetContext(ctx, dest, args...)
 }

@@ -15,10 +15,14 @@ import (
 )
 
 // TopicStore reads topics.
-type TopicStore struct{ db *sqlx.DB }
+type TopicStore struct {
+	db *sqlx.DB
+	// hot holds the statements behind the loaders, which most requests run.
+	hot *prepared
+}
 
 // NewTopicStore returns a TopicStore over db.
-func NewTopicStore(db *sqlx.DB) *TopicStore { return &TopicStore{db: db} }
+func NewTopicStore(db *sqlx.DB) *TopicStore { return &TopicStore{db: db, hot: newPrepared(db)} }
 
 const topicColumns = "t.id, t.slug, t.name, t.description, t.created_at"
 
@@ -108,7 +112,7 @@ func (s *TopicStore) ByContentIDs(ctx context.Context, contentIDs []int64) ([][]
 	}
 	stmt := `SELECT ct.content_id, ` + topicColumns + ` FROM content_topics ct JOIN topics t ON t.id = ct.topic_id
 		WHERE ct.content_id = ANY($1) ORDER BY ct.content_id, ct.position, t.id`
-	if err := s.db.SelectContext(ctx, &rows, stmt, pq.Array(contentIDs)); err != nil {
+	if err := s.hot.selectAll(ctx, &rows, stmt, pq.Array(contentIDs)); err != nil {
 		return nil, fmt.Errorf("topics by content: %w", err)
 	}
 	byContent := make(map[int64][]*content.Topic, len(contentIDs))

@@ -15,17 +15,21 @@ import (
 )
 
 // UserStore reads accounts and their preferences.
-type UserStore struct{ db *sqlx.DB }
+type UserStore struct {
+	db *sqlx.DB
+	// hot holds the statements behind the loaders, which most requests run.
+	hot *prepared
+}
 
 // NewUserStore returns a UserStore over db.
-func NewUserStore(db *sqlx.DB) *UserStore { return &UserStore{db: db} }
+func NewUserStore(db *sqlx.DB) *UserStore { return &UserStore{db: db, hot: newPrepared(db)} }
 
 const userColumns = "u.id, u.handle, u.email, u.display_name, u.bio, u.role, u.created_at"
 
 // ByIDs returns the users with the given IDs in the order of ids, nil where one is missing.
 func (s *UserStore) ByIDs(ctx context.Context, ids []int64) ([]*user.User, error) {
 	var rows []*user.User
-	if err := s.db.SelectContext(ctx, &rows, "SELECT "+userColumns+" FROM users u WHERE u.id = ANY($1)", pq.Array(ids)); err != nil {
+	if err := s.hot.selectAll(ctx, &rows, "SELECT "+userColumns+" FROM users u WHERE u.id = ANY($1)", pq.Array(ids)); err != nil {
 		return nil, fmt.Errorf("users by id: %w", err)
 	}
 	return inKeyOrder(ids, rows, func(u *user.User) int64 { return u.ID }), nil
