@@ -3,25 +3,45 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/tailorhq/tailor/internal/content"
 	"github.com/tailorhq/tailor/internal/habits"
 	"github.com/tailorhq/tailor/internal/search"
 )
 
-// searchQuery ORs the web search query parsed in every language an item may be written in,
-// and without stemming; duplicates are dropped so each lexeme is ranked once. It is NULL when
-// no configuration finds a word (only punctuation, say), which matches nothing; its indexable
-// part (querytree) drops negated words, and a query with no word left to look for (only
-// negations) matches nothing either. Computed in a
-// CTE, it is opaque to the planner, which therefore always reads matches through the GIN index
-// rather than walking recent items and testing each one, a walk that reads the whole table
-// when the words are rare.
-const searchQuery = `(SELECT string_agg(DISTINCT '(' || tq::text || ')', ' | ')::tsquery
-	FROM unnest(ARRAY[websearch_to_tsquery('english', %[1]s), websearch_to_tsquery('french', %[1]s),
-		websearch_to_tsquery('german', %[1]s), websearch_to_tsquery('spanish', %[1]s),
-		websearch_to_tsquery('portuguese', %[1]s), websearch_to_tsquery('simple', %[1]s)]) AS tq
-	WHERE numnode(tq) > 0)`
+// searchConfigs are the text search configurations a query is parsed in: every language an
+// item may be written in, and one without stemming.
+var searchConfigs = []string{"english", "french", "german", "spanish", "portuguese", "simple"}
+
+// parsedIn returns the web search query text (a SQL expression) parsed in every configuration.
+func parsedIn(text string) []string {
+	out := make([]string, len(searchConfigs))
+	for i, c := range searchConfigs {
+		out[i] = fmt.Sprintf("websearch_to_tsquery('%s', %s)", c, text)
+	}
+	return out
+}
+
+// searchQuery ORs the web search query text parsed in every configuration; duplicates are
+// dropped so each lexeme is ranked once. It is NULL when no configuration finds a word (only
+// punctuation, say), which matches nothing; its indexable part (querytree) drops negated
+// words, and a query with no word left to look for (only negations) matches nothing either.
+// Computed in a CTE, it is opaque to the planner, which therefore always reads matches
+// through the GIN index rather than walking recent items and testing each one, a walk that
+// reads the whole table when the words are rare.
+func searchQuery(text string) string {
+	return `(SELECT string_agg(DISTINCT '(' || tq::text || ')', ' | ')::tsquery
+	FROM unnest(ARRAY[` + strings.Join(parsedIn(text), ", ") + `]) AS tq WHERE numnode(tq) > 0)`
+}
+
+// indexableQuery is the positive part of the web search query text in every configuration,
+// as one expression of the parameter, so the planner, which knows the text, folds it to a
+// constant and estimates how many items match; NULL when no word is left to look for.
+func indexableQuery(text string) string {
+	all := "(" + strings.Join(parsedIn(text), " || ") + ")"
+	return fmt.Sprintf(`(CASE WHEN querytree(%[1]s) IN ('', 'T') THEN NULL ELSE querytree(%[1]s)::tsquery END)`, all)
+}
 
 // searchWindow is how many of the newest items a search without the ordered index tests
 // before it asks the GIN index for every match.
@@ -39,8 +59,10 @@ func (s *ContentStore) Search(ctx context.Context, sq search.Query) (search.Page
 	v := sq.Viewer.ForContent()
 
 	q := &query{}
-	tsq := fmt.Sprintf(searchQuery, q.arg(sq.Text))
+	text := q.arg(sq.Text)
+	tsq := searchQuery(text)
 	visibleTo(q, v)
+	visible := q.whereClause()
 	// A members-only body is closed to non-members: such items match and rank on their title
 	// and summary only, negated words included, so a search never tells what the body says.
 	// Matches are found through the index with the query's positive words; the whole query is
@@ -53,8 +75,8 @@ func (s *ContentStore) Search(ctx context.Context, sq search.Query) (search.Page
 		}
 		doc = fmt.Sprintf("CASE WHEN %s THEN ts_filter(c.search, '{a,b}') ELSE c.search END", closed)
 	}
-	q.and("c.search @@ t.indexable")
-	q.and(doc + " @@ t.tsq")
+	matches := "c.search @@ t.indexable AND " + doc + " @@ t.tsq"
+	q.and(matches)
 
 	ranked := "SELECT h.id, h.text_rank AS rank FROM hits h"
 	signals := ""
@@ -90,17 +112,20 @@ author_signal AS MATERIALIZED (SELECT author_id, tanh(%[5]s / %[4]s::float8) AS 
 	newest := fmt.Sprintf(`newest AS (
 	SELECT c.id FROM contents c CROSS JOIN t WHERE %[1]s
 	ORDER BY c.sorted_at DESC, c.id DESC LIMIT %[2]d)`, q.whereClause(), search.Scanned)
+	hitsWhere := ""
 	if s.orderedSearch(ctx) {
-		// The ordered full-text index hands the matches over newest first and stops there.
+		// The ordered full-text index hands the newest matches of the query's positive words
+		// over newest first and stops there; the whole query is tested on them as they are
+		// ranked. The words are written out in the walk (not read from t) so the planner sees
+		// how common they are: for a common word it then walks the index and stops, instead of
+		// reading every match and sorting.
 		newest = fmt.Sprintf(`newest AS (
-	SELECT c.id FROM contents c CROSS JOIN t WHERE %[1]s
-	ORDER BY c.sorted_at <=| '9999-12-31'::timestamptz LIMIT %[2]d)`, q.whereClause(), search.Scanned)
+	SELECT c.id FROM contents c WHERE %[1]s AND c.search @@ %[2]s
+	ORDER BY c.sorted_at <=| '9999-12-31'::timestamptz LIMIT %[3]d)`, visible, indexableQuery(text), search.Scanned)
+		hitsWhere = "WHERE " + doc + " @@ t.tsq"
 	} else {
 		// Without it, the newest items are read in order and tested; only when too few of
 		// them match does the index find every match, which then grows with the catalogue.
-		visible := &query{args: q.args}
-		visibleTo(visible, v)
-		q.args = visible.args
 		newest = fmt.Sprintf(`recent AS MATERIALIZED (
 	SELECT c.id, c.sorted_at FROM (SELECT c.* FROM contents c WHERE %[1]s ORDER BY c.sorted_at DESC, c.id DESC LIMIT %[3]d) c
 	CROSS JOIN t WHERE %[2]s ORDER BY c.sorted_at DESC, c.id DESC LIMIT %[4]d),
@@ -108,21 +133,21 @@ newest AS (
 	SELECT id FROM recent WHERE (SELECT count(*) FROM recent) >= %[4]d
 	UNION ALL
 	(SELECT c.id FROM contents c CROSS JOIN t WHERE (SELECT count(*) FROM recent) < %[4]d AND %[2]s
-	ORDER BY c.sorted_at DESC, c.id DESC LIMIT %[4]d))`, visible.whereClause(), q.whereClause(), searchWindow, search.Scanned)
+	ORDER BY c.sorted_at DESC, c.id DESC LIMIT %[4]d))`, visible, q.whereClause(), searchWindow, search.Scanned)
 	}
 	stmt := fmt.Sprintf(`WITH t AS (SELECT tsq, CASE WHEN querytree(tsq) IN ('', 'T') THEN NULL ELSE querytree(tsq)::tsquery END AS indexable
 	FROM (SELECT %[1]s AS tsq) w),
 %[2]s,
 hits AS (
 	SELECT c.id, c.author_id, c.topic_ids, ts_rank_cd(%[3]s, t.tsq, 1|32)::float8 AS text_rank
-	FROM newest n JOIN contents c ON c.id = n.id CROSS JOIN t
+	FROM newest n JOIN contents c ON c.id = n.id CROSS JOIN t %[10]s
 	ORDER BY text_rank DESC, c.id DESC LIMIT %[4]d)%[5]s,
 ranked AS (%[6]s)
 SELECT %[7]s, r.rank FROM ranked r JOIN contents c ON c.id = r.id
 %[8]s
 ORDER BY r.rank DESC, r.id DESC LIMIT %[9]d`,
 		tsq, newest, doc, search.MaxResults, signals, ranked,
-		contentSelect(sq.Fields), page, sq.Page.Limit+1)
+		contentSelect(sq.Fields), page, sq.Page.Limit+1, hitsWhere)
 
 	var out search.Page
 	var rank float64
