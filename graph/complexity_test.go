@@ -47,7 +47,7 @@ func TestListCosts(t *testing.T) {
 		{"apiKeys", `{ viewer { apiKeys { name } } }`, 1 + 1 + auth.MaxListedKeys*1},
 		{"nodes", `{ nodes(ids: ["a", "b", "c"]) { id } }`, 1 + 3*1},
 		{"feed", `{ feed(first: 10) { edges { node { id } } } }`, costFeed + 10*3},
-		{"feed reasons", `{ feed(first: 1) { edges { reasons { kind } } } }`, costFeed + 1*(1+(1+10*1))},
+		{"feed reasons", `{ feed(first: 1) { edges { reasons { kind } } } }`, costFeed + 1*(1+(1+12*1))},
 		{"search", `{ search(query: "x", first: 10) { edges { node { id } } } }`, costSearch + 10*3},
 		{"related default", `{ content(slug: "x") { related { id } } }`, 1 + costRelated + 5*1},
 		{"related first", `{ content(slug: "x") { related(first: 20) { id } } }`, 1 + costRelated + 20*1},

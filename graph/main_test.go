@@ -116,7 +116,9 @@ func newTestAuth(db *pgtest.Database, policy auth.AttemptPolicy, logger *slog.Lo
 var testPages = relay.Limits{Default: 20, Max: 100}
 
 // testServices wires the services and the loaders' batch reads over db as cmd/tailor does,
-// with the feed reusing a ranking for reuse.
+// with the feed reusing a ranking for reuse, reading its catalogue afresh for every ranking and
+// ranking by score alone, so each test sees the one scoring term it checks; the spread over
+// topics and authors is tested on the demo data with the defaults of tailor serve.
 func testServices(db *pgtest.Database, authService *auth.Service, reuse time.Duration) (graph.Services, loaders.Stores) {
 	contents, topics, users := postgres.NewContentStore(db.DB), postgres.NewTopicStore(db.DB), postgres.NewUserStore(db.DB)
 	return graph.Services{

@@ -1517,6 +1517,8 @@ var (
 		"OTHER_LANGUAGE":     feed.OtherLanguage,
 		"PREFERRED_KIND":     feed.PreferredKind,
 		"ALREADY_SEEN":       feed.AlreadySeen,
+		"REPEATED_TOPIC":     feed.RepeatedTopic,
+		"REPEATED_AUTHOR":    feed.RepeatedAuthor,
 	}
 	marshalNFeedReasonKind2githubᚗcomᚋtailorhqᚋtailorᚋinternalᚋfeedᚐReasonKind = map[feed.ReasonKind]string{
 		feed.LikedTopic:        "LIKED_TOPIC",
@@ -1529,6 +1531,8 @@ var (
 		feed.OtherLanguage:     "OTHER_LANGUAGE",
 		feed.PreferredKind:     "PREFERRED_KIND",
 		feed.AlreadySeen:       "ALREADY_SEEN",
+		feed.RepeatedTopic:     "REPEATED_TOPIC",
+		feed.RepeatedAuthor:    "REPEATED_AUTHOR",
 	}
 )
 

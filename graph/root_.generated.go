@@ -2063,6 +2063,10 @@ enum FeedReasonKind {
   PREFERRED_KIND
   "You have already seen the item; it was pushed down."
   ALREADY_SEEN
+  "Items placed higher share the item's topic; it was pushed down so the feed is not one topic."
+  REPEATED_TOPIC
+  "Items placed higher are by the same author; it was pushed down so the feed is not one voice."
+  REPEATED_AUTHOR
 }
 
 "One reason an item is in the feed, with its share of the item's score."
@@ -2071,9 +2075,9 @@ type FeedReason {
   kind: FeedReasonKind!
   "How much this reason added to (or, when negative, took from) the item's score."
   weight: Float!
-  "The topic behind the reason, for LIKED_TOPIC and DISLIKED_TOPIC."
+  "The topic behind the reason, for LIKED_TOPIC, DISLIKED_TOPIC and REPEATED_TOPIC."
   topic: Topic
-  "The author behind the reason, for FOLLOWED_AUTHOR and AUTHOR_AFFINITY."
+  "The author behind the reason, for FOLLOWED_AUTHOR, AUTHOR_AFFINITY and REPEATED_AUTHOR."
   author: User
   "The reason in plain English."
   explanation: String!

@@ -29,7 +29,8 @@ func wire(cfg config.Config, db *sqlx.DB, authService *auth.Service) (graph.Serv
 		People:   user.NewService(users),
 		Habits:   habits.NewService(postgres.NewHabitStore(db), pages),
 		Ranker: feed.NewService(postgres.NewFeedStore(db), time.Now,
-			feed.Options{Reuse: cfg.FeedReuse, CatalogueAge: cfg.FeedCatalogueAge, Pages: pages}),
+			feed.Options{Reuse: cfg.FeedReuse, CatalogueAge: cfg.FeedCatalogueAge,
+				Diversity: feed.DefaultDiversity.Scaled(cfg.FeedDiversity), Pages: pages}),
 		Editor: content.NewEditor(postgres.NewEditStore(db), time.Now),
 		Auth:   authService,
 	}

@@ -4,6 +4,7 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 )
@@ -44,6 +45,7 @@ type Config struct {
 	PublishInterval  time.Duration
 	FeedReuse        time.Duration
 	FeedCatalogueAge time.Duration
+	FeedDiversity    float64
 }
 
 // Setting documents one environment variable.
@@ -88,6 +90,7 @@ func Settings() []Setting {
 		{"TAILOR_PUBLISH_INTERVAL", "15s", "How often scheduled content whose time has come is published."},
 		{"TAILOR_FEED_REUSE", "30s", "A viewer asking for the first page of their feed again within this time gets the same ranking, not a new one (0s ranks every time)."},
 		{"TAILOR_FEED_CATALOGUE_AGE", "5s", "How old each replica's copy of the feed catalogue (every topic's newest items, the freshest and the most popular) may be before it is read again: a new item enters feeds at most this late. 0s reads it for every ranking."},
+		{"TAILOR_FEED_DIVERSITY", "1", "How hard a feed is spread over topics and authors: each item placed higher that shares an item's topic or author pushes it down (REPEATED_TOPIC, REPEATED_AUTHOR reasons); 0 ranks by score alone, 2 spreads twice as hard."},
 	}
 }
 
@@ -140,6 +143,7 @@ func Load(getenv func(string) string) (Config, error) {
 		PublishInterval:  p.duration("TAILOR_PUBLISH_INTERVAL"),
 		FeedReuse:        p.nonNegativeDuration("TAILOR_FEED_REUSE"),
 		FeedCatalogueAge: p.nonNegativeDuration("TAILOR_FEED_CATALOGUE_AGE"),
+		FeedDiversity:    p.nonNegativeFloat("TAILOR_FEED_DIVERSITY"),
 	}
 	if p.err != nil {
 		return Config{}, p.err
@@ -208,4 +212,15 @@ func (p *parser) duration(name string) time.Duration {
 		p.err = fmt.Errorf("config: %s must be a duration such as 1s or 250ms: %w", name, err)
 	}
 	return d
+}
+
+func (p *parser) nonNegativeFloat(name string) float64 {
+	x, err := strconv.ParseFloat(p.get(name), 64)
+	if err == nil && (x < 0 || math.IsNaN(x) || math.IsInf(x, 0)) {
+		err = fmt.Errorf("must be a finite number, zero or more")
+	}
+	if err != nil && p.err == nil {
+		p.err = fmt.Errorf("config: %s must be a number such as 1 or 0.5: %w", name, err)
+	}
+	return x
 }

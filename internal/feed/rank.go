@@ -71,27 +71,20 @@ type Ranked struct {
 }
 
 // Rank scores candidates for one viewer at instant now and returns the best MaxItems, best
-// first (ties broken by newer ID). Anonymous feeds use freshness and popularity only.
-func Rank(cands []Candidate, now time.Time) []Ranked {
-	out := make([]Ranked, 0, len(cands))
-	for _, c := range cands {
+// first (ties broken by newer ID), spread over topics and authors as d says. Anonymous feeds
+// use freshness and popularity only.
+func Rank(cands []Candidate, now time.Time, d Diversity) []Ranked {
+	items := make([]placing, len(cands))
+	for i, c := range cands {
 		reasons := explain(c, now)
 		score := 0.0
 		for _, r := range reasons {
 			score += r.Weight
 		}
-		out = append(out, Ranked{ContentID: c.Content.ID, Score: score, Reasons: reasons})
+		items[i] = placing{ranked: Ranked{ContentID: c.Content.ID, Score: score, Reasons: reasons},
+			topics: c.TopicIDs, author: c.Content.AuthorID}
 	}
-	slices.SortFunc(out, func(a, b Ranked) int {
-		if a.Score != b.Score {
-			return cmp.Compare(b.Score, a.Score)
-		}
-		return cmp.Compare(b.ContentID, a.ContentID)
-	})
-	if len(out) > MaxItems {
-		out = out[:MaxItems]
-	}
-	return out
+	return diversify(items, d, MaxItems)
 }
 
 // explain lists the terms of c's score, largest share first.

@@ -34,7 +34,7 @@ func TestRank(t *testing.T) {
 	fresh.Content.SortedAt = now.Add(-time.Hour)
 	plain := base(8)
 
-	ranked := Rank([]Candidate{plain, seen, disliked, otherLanguage, fresh, preferredKind, followed, liked}, now)
+	ranked := Rank([]Candidate{plain, seen, disliked, otherLanguage, fresh, preferredKind, followed, liked}, now, Diversity{})
 	want := []int64{1, 3, 7, 6, 8, 4, 5, 2}
 	for i, r := range ranked {
 		if r.ContentID != want[i] {
@@ -64,7 +64,7 @@ func TestRankKeepsTheBestAndBreaksTiesByNewerID(t *testing.T) {
 	for i := int64(1); i <= MaxItems+10; i++ {
 		cands = append(cands, Candidate{Content: item(i, 24*time.Hour, now)})
 	}
-	ranked := Rank(cands, now)
+	ranked := Rank(cands, now, Diversity{})
 	if len(ranked) != MaxItems {
 		t.Fatalf("kept %d items, want %d", len(ranked), MaxItems)
 	}

@@ -23,12 +23,22 @@ const (
 	OtherLanguage     ReasonKind = "other_language"
 	PreferredKind     ReasonKind = "preferred_kind"
 	AlreadySeen       ReasonKind = "already_seen"
+	RepeatedTopic     ReasonKind = "repeated_topic"
+	RepeatedAuthor    ReasonKind = "repeated_author"
 )
 
-// ReasonKinds lists every reason kind; an item carries at most one reason of each.
+// ReasonKinds lists every reason kind; an item carries at most one reason of each. Stored
+// feeds name a kind by its place in this list: new kinds go at the end.
 func ReasonKinds() []ReasonKind {
 	return []ReasonKind{LikedTopic, DislikedTopic, FollowedAuthor, AuthorAffinity, Fresh, Popular,
-		PreferredLanguage, OtherLanguage, PreferredKind, AlreadySeen}
+		PreferredLanguage, OtherLanguage, PreferredKind, AlreadySeen, RepeatedTopic, RepeatedAuthor}
+}
+
+func items(n float64) string {
+	if n == 1 {
+		return "1 item"
+	}
+	return fmt.Sprintf("%d items", int(n))
 }
 
 // Reason is one term of an item's score. Stored feeds keep the compact fields; the
@@ -66,5 +76,9 @@ func (r *Reason) Explain(c *content.Content, now time.Time) {
 		r.Explanation = "A kind of content you prefer (" + string(c.Kind) + ")"
 	case AlreadySeen:
 		r.Explanation = "You have seen it already"
+	case RepeatedTopic:
+		r.Explanation = fmt.Sprintf("Its topic is on %s above; pushed down to vary the feed", items(r.Value))
+	case RepeatedAuthor:
+		r.Explanation = fmt.Sprintf("Its author has %s above; pushed down to vary the feed", items(r.Value))
 	}
 }

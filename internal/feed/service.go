@@ -36,6 +36,7 @@ type Service struct {
 	now       func() time.Time
 	reuse     time.Duration
 	pages     relay.Limits
+	diversity Diversity
 	catalogue *catalogueCache
 }
 
@@ -47,12 +48,14 @@ type Options struct {
 	// CatalogueAge is how old the catalogue may be before it is read again; a new item enters
 	// feeds at most this late. Zero reads it for every ranking.
 	CatalogueAge time.Duration
-	Pages        relay.Limits
+	// Diversity spreads each ranking over topics and authors.
+	Diversity Diversity
+	Pages     relay.Limits
 }
 
 // NewService returns a Service over store.
 func NewService(store Store, now func() time.Time, o Options) *Service {
-	return &Service{store: store, now: now, reuse: o.Reuse, pages: o.Pages,
+	return &Service{store: store, now: now, reuse: o.Reuse, pages: o.Pages, diversity: o.Diversity,
 		catalogue: &catalogueCache{read: store.Listings, now: now, maxAge: o.CatalogueAge}}
 }
 
@@ -117,7 +120,7 @@ func (s *Service) firstPage(ctx context.Context, v access.Viewer, first int) (Pa
 	if err != nil {
 		return Page{}, err
 	}
-	ranked := Rank(cands, now)
+	ranked := Rank(cands, now, s.diversity)
 	if len(ranked) == 0 {
 		return Page{}, nil
 	}
