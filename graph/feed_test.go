@@ -395,18 +395,33 @@ func TestFeedBadInput(t *testing.T) {
 	}
 }
 
-func TestRepeatedFirstPagesReuseTheRanking(t *testing.T) {
+// snapshotOf returns the stored ranking a page's cursors point into.
+func snapshotOf(t *testing.T, p feedPage) string {
+	t.Helper()
+	if len(p.Feed.Edges) == 0 {
+		t.Fatal("an empty feed page")
+	}
+	c, err := relay.DecodeCursor("after", p.Feed.Edges[0].Cursor, "feed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.Key
+}
+
+// A stored first page is shown again only while nothing that ranks the feed has changed: each
+// signal makes the next first page a new ranking that shows it, with no wait.
+func TestEverySignalEndsTheReuseOfAFirstPage(t *testing.T) {
 	authService, err := newTestAuth(testEnv.db, testPolicy(), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
 	opts := testOptions(testEnv.db, slog.New(slog.DiscardHandler), authService)
-	opts.Services, _ = testServices(testEnv.db, authService, time.Minute)
+	opts.Services, _ = testServices(testEnv.db, authService, time.Hour)
 	srv := httptest.NewServer(graph.NewHTTPHandler(opts))
 	defer srv.Close()
-	token := newViewer(t, "reloads_feed")
-	ask := func() (feedPage, int) {
-		body, _ := json.Marshal(map[string]any{"query": `{ feed(first: 5) { edges { cursor node { id } } } }`})
+	ask := func(token string) (feedPage, int) {
+		t.Helper()
+		body, _ := json.Marshal(map[string]any{"query": feedQuery, "variables": map[string]any{"first": 20}})
 		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/graphql", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Authorization", "Bearer "+token)
@@ -415,25 +430,116 @@ func TestRepeatedFirstPagesReuseTheRanking(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer res.Body.Close()
-		var r struct{ Data feedPage }
-		if err := json.NewDecoder(res.Body).Decode(&r); err != nil {
-			t.Fatal(err)
+		var r struct {
+			Data   feedPage
+			Errors []struct{ Message string }
+		}
+		if err := json.NewDecoder(res.Body).Decode(&r); err != nil || len(r.Errors) > 0 {
+			t.Fatalf("feed: %v %+v", err, r.Errors)
 		}
 		n, _ := strconv.Atoi(res.Header.Get(graph.StatementsHeader))
 		return r.Data, n
 	}
-	first, ranked := ask()
-	updatePrefs(t, token, map[string]any{"topics": []map[string]any{{"topicId": topicID(topicMusic), "weight": 1.0}}})
-	again, reused := ask()
-	if len(first.Feed.Edges) != 5 || len(again.Feed.Edges) != 5 {
-		t.Fatalf("pages of %d and %d items", len(first.Feed.Edges), len(again.Feed.Edges))
-	}
-	for i := range first.Feed.Edges {
-		if first.Feed.Edges[i].Cursor != again.Feed.Edges[i].Cursor {
-			t.Fatalf("item %d differs: the ranking was computed anew within the reuse window", i)
+	ids := func(p feedPage) map[string]bool {
+		m := map[string]bool{}
+		for _, e := range p.Feed.Edges {
+			m[e.Node.ID] = true
 		}
+		return m
 	}
-	if reused >= ranked {
-		t.Errorf("the reused page ran %d statements, the ranked one %d; reuse should be cheaper", reused, ranked)
+	tests := []struct {
+		name string
+		// signal changes the viewer's state, given the first page before it; shows checks the
+		// new first page.
+		signal func(t *testing.T, token string, before feedPage)
+		shows  func(t *testing.T, before, after feedPage)
+	}{
+		{"a stated topic", func(t *testing.T, token string, _ feedPage) {
+			updatePrefs(t, token, map[string]any{"topics": []map[string]any{{"topicId": topicID(topicMusic), "weight": 1.0}}})
+		}, func(t *testing.T, _, after feedPage) {
+			if _, ok := after.Feed.Edges[0].reason("LIKED_TOPIC"); !ok || !after.Feed.Edges[0].hasTopic("music") {
+				t.Errorf("the first item after liking music is %s, not a music item explained by LIKED_TOPIC", after.Feed.Edges[0].Node.Slug)
+			}
+		}},
+		{"a follow", func(t *testing.T, token string, _ feedPage) {
+			var d struct{ FollowUser struct{ UserErrors []struct{ Code string } } }
+			postAs(t, token, `mutation($id: ID!) { followUser(input: {userId: $id}) { userErrors { code } } }`,
+				map[string]any{"id": relay.ID(relay.TypeUser, bob)}).ok(t, &d)
+		}, func(t *testing.T, _, after feedPage) {
+			if _, ok := after.Feed.Edges[0].reason("FOLLOWED_AUTHOR"); !ok {
+				t.Errorf("the first item after following bob is %s by %s, without FOLLOWED_AUTHOR", after.Feed.Edges[0].Node.Slug, after.Feed.Edges[0].Node.Author.Handle)
+			}
+		}},
+		{"a muted topic", func(t *testing.T, token string, _ feedPage) {
+			updatePrefs(t, token, map[string]any{"mutedTopicIds": []string{topicID(topicGo)}})
+		}, func(t *testing.T, _, after feedPage) {
+			for _, e := range after.Feed.Edges {
+				if e.hasTopic("go") {
+					t.Errorf("%s is about a muted topic", e.Node.Slug)
+				}
+			}
+		}},
+		{"a hide", func(t *testing.T, token string, before feedPage) {
+			record(t, token, before.Feed.Edges[0].Node.ID, "HIDE")
+		}, func(t *testing.T, before, after feedPage) {
+			if ids(after)[before.Feed.Edges[0].Node.ID] {
+				t.Errorf("the hidden item %s is still on the first page", before.Feed.Edges[0].Node.Slug)
+			}
+		}},
+		{"an unhide", func(t *testing.T, token string, before feedPage) {
+			record(t, token, before.Feed.Edges[0].Node.ID, "HIDE")
+			if hidden, _ := ask(token); ids(hidden)[before.Feed.Edges[0].Node.ID] {
+				t.Fatalf("the hidden item %s is on the first page", before.Feed.Edges[0].Node.Slug)
+			}
+			record(t, token, before.Feed.Edges[0].Node.ID, "UNHIDE")
+		}, func(t *testing.T, before, after feedPage) {
+			if !ids(after)[before.Feed.Edges[0].Node.ID] {
+				t.Errorf("the unhidden item %s is not back on the first page", before.Feed.Edges[0].Node.Slug)
+			}
+		}},
+		{"a like", func(t *testing.T, token string, before feedPage) {
+			record(t, token, before.Feed.Edges[3].Node.ID, "LIKE")
+		}, func(t *testing.T, before, after feedPage) {
+			liked := before.Feed.Edges[3]
+			for _, e := range after.Feed.Edges {
+				if e.Node.Author.Handle != liked.Node.Author.Handle {
+					continue
+				}
+				if _, ok := e.reason("AUTHOR_AFFINITY"); ok {
+					return
+				}
+			}
+			t.Errorf("after liking an item by %s, none of their items is explained by AUTHOR_AFFINITY", liked.Node.Author.Handle)
+		}},
+		{"a bookmark", func(t *testing.T, token string, before feedPage) {
+			record(t, token, before.Feed.Edges[3].Node.ID, "BOOKMARK")
+		}, func(t *testing.T, before, after feedPage) {
+			marked := before.Feed.Edges[3]
+			for _, e := range after.Feed.Edges {
+				if e.Node.Author.Handle != marked.Node.Author.Handle {
+					continue
+				}
+				if _, ok := e.reason("AUTHOR_AFFINITY"); ok {
+					return
+				}
+			}
+			t.Errorf("after bookmarking an item by %s, none of their items is explained by AUTHOR_AFFINITY", marked.Node.Author.Handle)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			token := newViewer(t, "fresh_feed")
+			before, ranked := ask(token)
+			again, reused := ask(token)
+			if snapshotOf(t, again) != snapshotOf(t, before) || reused >= ranked {
+				t.Fatalf("with nothing changed, the first page was ranked anew (%d statements, then %d)", ranked, reused)
+			}
+			tt.signal(t, token, before)
+			after, _ := ask(token)
+			if snapshotOf(t, after) == snapshotOf(t, before) {
+				t.Fatalf("after %s the first page is the stored ranking", tt.name)
+			}
+			tt.shows(t, before, after)
+		})
 	}
 }

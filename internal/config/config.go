@@ -88,7 +88,7 @@ func Settings() []Setting {
 		{"TAILOR_DEV", "false", "Development mode: `serve` may start without `TAILOR_TOKEN_SIGNING_KEY` (the demo command implies it)."},
 		{"TAILOR_TOKEN_TTL", "24h", "How long an access token lives."},
 		{"TAILOR_PUBLISH_INTERVAL", "15s", "How often scheduled content whose time has come is published."},
-		{"TAILOR_FEED_REUSE", "30s", "A viewer asking for the first page of their feed again within this time gets the same ranking, not a new one (0s ranks every time)."},
+		{"TAILOR_FEED_REUSE", "30s", "A viewer asking for the first page of their feed again within this time gets the same ranking, not a new one, as long as nothing that ranks it (preferences, follows, mutes, likes, bookmarks, hides) changed (0s ranks every time)."},
 		{"TAILOR_FEED_CATALOGUE_AGE", "5s", "How old each replica's copy of the feed catalogue (every topic's newest items, the freshest and the most popular) may be before it is read again: a new item enters feeds at most this late. 0s reads it for every ranking."},
 		{"TAILOR_FEED_DIVERSITY", "1", "How hard a feed is spread over topics and authors: each item placed higher that shares an item's topic or author pushes it down (REPEATED_TOPIC, REPEATED_AUTHOR reasons); 0 ranks by score alone, 2 spreads twice as hard."},
 	}

@@ -27,6 +27,9 @@ type Profile struct {
 	// Languages and Kinds are empty when the viewer states no preference.
 	Languages []string
 	Kinds     []content.Kind
+	// Version changes whenever any of the above does (views aside): a ranking stored at one
+	// version may be shown again only while it is current.
+	Version int64
 }
 
 // State is a viewer's standing relation to an item, as ranking reads it.

@@ -22,8 +22,11 @@ type Store interface {
 	Profile(ctx context.Context, v access.Viewer) (Profile, []Listing, error)
 	// Keep stores a ranking and returns its ID with the contents of the items of show that v
 	// may still see.
-	Keep(ctx context.Context, v access.Viewer, bucket string, ranked []Ranked, show []int64) (int64, []*content.Content, error)
+	// version is the viewer's profile version the ranking was made at.
+	Keep(ctx context.Context, v access.Viewer, bucket string, version int64, ranked []Ranked, show []int64) (int64, []*content.Content, error)
 	FeedPage(ctx context.Context, v access.Viewer, id int64, after, limit int) ([]Item, bool, error)
+	// RecentFirstPage reads the first page of v's newest ranking stored within the given time
+	// and at v's current profile version.
 	RecentFirstPage(ctx context.Context, v access.Viewer, bucket string, within time.Duration, limit int) (int64, []Item, bool, error)
 }
 
@@ -116,7 +119,7 @@ func (s *Service) firstPage(ctx context.Context, v access.Viewer, first int) (Pa
 			return newPage(id, items, first), err
 		}
 	}
-	cands, err := s.candidates(ctx, v)
+	cands, version, err := s.candidates(ctx, v)
 	if err != nil {
 		return Page{}, err
 	}
@@ -131,7 +134,7 @@ func (s *Service) firstPage(ctx context.Context, v access.Viewer, first int) (Pa
 	for i, r := range shown {
 		show[i] = r.ContentID
 	}
-	id, contents, err := s.store.Keep(ctx, v, bucket, ranked, show)
+	id, contents, err := s.store.Keep(ctx, v, bucket, version, ranked, show)
 	if err != nil {
 		return Page{}, err
 	}
@@ -166,19 +169,20 @@ func (s *Service) firstPage(ctx context.Context, v access.Viewer, first int) (Pa
 
 // candidates returns what may enter v's feed: the catalogue's global lists and, for a
 // signed-in viewer, the lists of their best-liked topics and their followed authors' newest.
-func (s *Service) candidates(ctx context.Context, v access.Viewer) ([]Candidate, error) {
+// It returns the version of v's profile they were read at.
+func (s *Service) candidates(ctx context.Context, v access.Viewer) ([]Candidate, int64, error) {
 	cat, err := s.catalogue.get(ctx)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if v.Anonymous() {
-		return cat.anonymous(), nil
+		return cat.anonymous(), 0, nil
 	}
 	profile, followed, err := s.store.Profile(ctx, v)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return profile.candidates(v.UserID, cat, followed), nil
+	return profile.candidates(v.UserID, cat, followed), profile.Version, nil
 }
 
 func newPage(snapshot int64, items []Item, first int) Page {

@@ -90,7 +90,7 @@ var profileStatement = fmt.Sprintf(`WITH
 followed AS MATERIALIZED (SELECT author_id FROM follows WHERE follower_id = $1 ORDER BY created_at DESC LIMIT %[1]d)
 SELECT x.id, x.author_id, x.sorted_at, x.kind, x.language, x.popularity, x.topic_ids,
 	NULL::bigint[], NULL::float8[], NULL::bigint[], NULL::float8[], NULL::float8[], NULL::bigint[], NULL::float8[], NULL::float8[],
-	NULL::bigint[], NULL::bigint[], NULL::bigint[], NULL::text[], NULL::text[], NULL::bigint[], NULL::int[]
+	NULL::bigint[], NULL::bigint[], NULL::bigint[], NULL::text[], NULL::text[], NULL::bigint[], NULL::int[], NULL::bigint
 FROM followed CROSS JOIN LATERAL (
 	SELECT %[2]s FROM contents c WHERE c.author_id = followed.author_id AND %[3]s
 	ORDER BY c.sorted_at DESC LIMIT %[4]d) x
@@ -102,7 +102,7 @@ SELECT 0, NULL, NULL, NULL, NULL, NULL, NULL,
 	(SELECT array_agg(author_id) FROM followed),
 	(SELECT p.languages FROM preferences p WHERE p.user_id = $1),
 	(SELECT p.kinds FROM preferences p WHERE p.user_id = $1),
-	st.ids, st.flags
+	st.ids, st.flags, (SELECT feed_version FROM users WHERE id = $1)
 FROM (SELECT array_agg(topic_id) AS topics, array_agg(weight) AS weights FROM topic_preferences WHERE user_id = $1) tp,
 	(SELECT array_agg(topic_id) AS topics, array_agg(score) AS scores, array_agg(extract(epoch FROM now() - updated_at)) AS ages
 		FROM topic_affinities WHERE user_id = $1) ta,
@@ -147,10 +147,11 @@ func (s *FeedStore) Profile(ctx context.Context, v access.Viewer) (feed.Profile,
 			follows, stateIDs                  pq.Int64Array
 			languages, kinds                   pq.StringArray
 			flags                              pq.Int32Array
+			version                            sql.NullInt64
 		)
 		if err := rows.Scan(&id, &author, &sortedAt, &kind, &language, &popularity, &itemTopics,
 			&topics, &weights, &taTopics, &taScores, &taAges, &authors, &aaScores, &aaAges,
-			&mutedTopics, &mutedAuthors, &follows, &languages, &kinds, &stateIDs, &flags); err != nil {
+			&mutedTopics, &mutedAuthors, &follows, &languages, &kinds, &stateIDs, &flags, &version); err != nil {
 			return feed.Profile{}, nil, fmt.Errorf("feed profile: %w", err)
 		}
 		if id != 0 {
@@ -168,6 +169,7 @@ func (s *FeedStore) Profile(ctx context.Context, v access.Viewer) (feed.Profile,
 			Followed:         set(follows),
 			States:           make(map[int64]feed.State, len(stateIDs)),
 			Languages:        languages,
+			Version:          version.Int64,
 		}
 		for _, k := range kinds {
 			p.Kinds = append(p.Kinds, content.Kind(k))
@@ -223,7 +225,7 @@ const snapshotTTL = 15 * time.Minute
 // Keep stores a ranked feed for v and returns its ID and the contents of the items of show
 // that v may still see. Anonymous feeds are shared by everyone within bucket: the first
 // writer's snapshot wins. Expired snapshots are cleared on the way.
-func (s *FeedStore) Keep(ctx context.Context, v access.Viewer, bucket string, ranked []feed.Ranked, show []int64) (int64, []*content.Content, error) {
+func (s *FeedStore) Keep(ctx context.Context, v access.Viewer, bucket string, version int64, ranked []feed.Ranked, show []int64) (int64, []*content.Content, error) {
 	items := make([]int64, len(ranked))
 	scores := make([]float64, len(ranked))
 	for i, r := range ranked {
@@ -239,15 +241,15 @@ func (s *FeedStore) Keep(ctx context.Context, v access.Viewer, bucket string, ra
 	} else {
 		userID = v.UserID
 	}
-	q := &query{args: []any{userID, bucketArg, interval(snapshotTTL), pq.Array(items), pq.Array(scores), reasons, pq.Array(ends)}}
+	q := &query{args: []any{userID, bucketArg, interval(snapshotTTL), pq.Array(items), pq.Array(scores), reasons, pq.Array(ends), version}}
 	q.and("c.id = ANY(" + q.arg(pq.Array(show)) + ")")
 	visibleTo(q, v)
 	var id int64
 	scan := newContentScanner(content.AllFields, []any{&id})
 	rows, err := s.hot.query(ctx, `WITH expired AS (DELETE FROM feed_snapshots WHERE id IN (SELECT id FROM feed_snapshots
 			WHERE expires_at < now() - interval '1 minute' ORDER BY expires_at LIMIT `+strconv.Itoa(expiredPerKeep)+` FOR UPDATE SKIP LOCKED)),
-		ins AS (INSERT INTO feed_snapshots (user_id, bucket, expires_at, items, scores, reasons, reason_ends)
-			VALUES ($1, $2, now() + $3::interval, $4, $5, $6, $7) ON CONFLICT (bucket) DO NOTHING RETURNING id),
+		ins AS (INSERT INTO feed_snapshots (user_id, bucket, expires_at, items, scores, reasons, reason_ends, version)
+			VALUES ($1, $2, now() + $3::interval, $4, $5, $6, $7, $8) ON CONFLICT (bucket) DO NOTHING RETURNING id),
 		snap AS (SELECT id FROM ins UNION ALL SELECT id FROM feed_snapshots WHERE bucket = $2 LIMIT 1)
 		SELECT snap.id, `+contentSelect(content.AllFields)+` FROM snap CROSS JOIN contents c WHERE `+q.whereClause(), q.args...)
 	if err != nil {
@@ -295,9 +297,10 @@ func (s *FeedStore) RecentFirstPage(ctx context.Context, v access.Viewer, bucket
 	if v.Anonymous() {
 		snap = "s.id = (SELECT id FROM feed_snapshots WHERE bucket = " + q.arg(bucket) + ")"
 	} else {
-		snap = fmt.Sprintf(`s.id = (SELECT id FROM feed_snapshots WHERE user_id = %s
-			AND created_at > now() - %s::interval ORDER BY created_at DESC LIMIT 1)`,
-			q.arg(v.UserID), q.arg(interval(within)))
+		user := q.arg(v.UserID)
+		snap = fmt.Sprintf(`s.id = (SELECT id FROM feed_snapshots WHERE user_id = %[1]s
+			AND created_at > now() - %[2]s::interval AND version = (SELECT feed_version FROM users WHERE id = %[1]s)
+			ORDER BY created_at DESC LIMIT 1)`, user, q.arg(interval(within)))
 	}
 	items, id, err = s.page(ctx, q, snap, v, 0, limit)
 	return id, items, err == nil && len(items) > 0, err

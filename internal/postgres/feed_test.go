@@ -40,7 +40,7 @@ func TestKeepClearsExpiredSnapshots(t *testing.T) {
 	var id int64
 	for keeps, want := range []int{6, 2, 0} {
 		var shown []*content.Content
-		id, shown, err = store.Keep(ctx, v, "", ranked, []int64{1})
+		id, shown, err = store.Keep(ctx, v, "", 0, ranked, []int64{1})
 		if err != nil {
 			t.Fatal(err)
 		}
