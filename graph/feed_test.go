@@ -462,7 +462,9 @@ func TestEverySignalEndsTheReuseOfAFirstPage(t *testing.T) {
 			}
 		}},
 		{"a follow", func(t *testing.T, token string, _ feedPage) {
-			var d struct{ FollowUser struct{ UserErrors []struct{ Code string } } }
+			var d struct {
+				FollowUser struct{ UserErrors []struct{ Code string } }
+			}
 			postAs(t, token, `mutation($id: ID!) { followUser(input: {userId: $id}) { userErrors { code } } }`,
 				map[string]any{"id": relay.ID(relay.TypeUser, bob)}).ok(t, &d)
 		}, func(t *testing.T, _, after feedPage) {
