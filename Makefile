@@ -32,7 +32,7 @@ test: lint check-generated
 	$(GO) test -count=1 ./...
 	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzGraphQLRequest$$' -fuzztime 15s ./graph
 
-.PHONY: bench bench-smoke bench-large bench-growth probes
+.PHONY: bench bench-smoke bench-large bench-growth probes eval
 
 ## bench: the HTTP benchmark at the standard scale (seeds tailor_bench the first time); results go to bench/results/
 bench:
@@ -50,6 +50,10 @@ bench-large:
 ## bench-growth: rewrite bench/results/growth.md (each workload's p50 at c=1, standard vs large) from the newest results of both scales
 bench-growth:
 	$(GO) run ./bench -growth
+
+## eval: measure the feed against the most popular, newest and random lists on a seeded scratch database (tailor_eval) with a time-based hold-out; report in bench/results/<date>-eval.md
+eval:
+	$(GO) run ./cmd/tailor eval -out bench/results
 
 ## probes: send the hostile requests of the hardening issue to a real tailor serve at the standard scale and report what each costs it (bench/results/<date>-probes.md)
 probes:

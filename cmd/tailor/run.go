@@ -23,6 +23,7 @@ Commands:
   migrate   apply or inspect schema migrations: up, down, status
   seed      write the deterministic demo dataset into an empty database
   schema    print the GraphQL schema (SDL)
+  eval      measure the feed against baselines on a seeded database with a time-based hold-out
 
 Configuration comes from environment variables; see the README.`
 
@@ -45,6 +46,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return migrate(ctx, cfg, rest, stdout)
 	case "seed":
 		return seedCommand(ctx, cfg, rest, stdout)
+	case "eval":
+		return evalCommand(ctx, cfg, rest, stdout)
 	case "schema":
 		_, err := io.WriteString(stdout, graph.SDL())
 		return err

@@ -87,6 +87,36 @@ func EnsureDatabase(ctx context.Context, dsn string) (bool, error) {
 	return true, nil
 }
 
+// RecreateDatabase drops the database named by dsn, with every connection to it, and creates
+// it empty. It is for scratch databases a command owns, such as the evaluation's.
+func RecreateDatabase(ctx context.Context, dsn string) error {
+	name, adminDSN, err := splitDatabase(dsn)
+	if err != nil {
+		return err
+	}
+	admin, err := sql.Open("postgres", adminDSN)
+	if err != nil {
+		return fmt.Errorf("recreate database: %w", err)
+	}
+	defer admin.Close()
+	for _, stmt := range []string{"DROP DATABASE IF EXISTS " + pq.QuoteIdentifier(name) + " WITH (FORCE)", "CREATE DATABASE " + pq.QuoteIdentifier(name)} {
+		if _, err := admin.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("recreate database: %w", err)
+		}
+	}
+	return nil
+}
+
+// WithDatabase returns dsn pointed at the database name.
+func WithDatabase(dsn, name string) (string, error) {
+	u, err := url.Parse(dsn)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return "", fmt.Errorf("DATABASE_URL must be a postgres:// URL")
+	}
+	u.Path = "/" + name
+	return u.String(), nil
+}
+
 // splitDatabase returns the database name in a URL-style dsn and the same dsn pointed at the
 // server's "postgres" database.
 func splitDatabase(dsn string) (name, adminDSN string, err error) {
