@@ -408,6 +408,25 @@ func snapshotOf(t *testing.T, p feedPage) string {
 	return c.Key
 }
 
+// engage records an interaction of kind with the fourth item of the page before.
+func engage(kind string) func(t *testing.T, token string, before feedPage) {
+	return func(t *testing.T, token string, before feedPage) {
+		record(t, token, before.Feed.Edges[3].Node.ID, kind)
+	}
+}
+
+// authorAffinityShown checks that after an engagement with the fourth item of before, an item
+// by its author is explained by the new affinity.
+func authorAffinityShown(t *testing.T, before, after feedPage) {
+	author := before.Feed.Edges[3].Node.Author.Handle
+	for _, e := range after.Feed.Edges {
+		if _, ok := e.reason("AUTHOR_AFFINITY"); ok && e.Node.Author.Handle == author {
+			return
+		}
+	}
+	t.Errorf("after engaging with an item by %s, none of their items is explained by AUTHOR_AFFINITY", author)
+}
+
 // A stored first page is shown again only while nothing that ranks the feed has changed: each
 // signal makes the next first page a new ranking that shows it, with no wait.
 func TestEverySignalEndsTheReuseOfAFirstPage(t *testing.T) {
@@ -499,34 +518,8 @@ func TestEverySignalEndsTheReuseOfAFirstPage(t *testing.T) {
 				t.Errorf("the unhidden item %s is not back on the first page", before.Feed.Edges[0].Node.Slug)
 			}
 		}},
-		{"a like", func(t *testing.T, token string, before feedPage) {
-			record(t, token, before.Feed.Edges[3].Node.ID, "LIKE")
-		}, func(t *testing.T, before, after feedPage) {
-			liked := before.Feed.Edges[3]
-			for _, e := range after.Feed.Edges {
-				if e.Node.Author.Handle != liked.Node.Author.Handle {
-					continue
-				}
-				if _, ok := e.reason("AUTHOR_AFFINITY"); ok {
-					return
-				}
-			}
-			t.Errorf("after liking an item by %s, none of their items is explained by AUTHOR_AFFINITY", liked.Node.Author.Handle)
-		}},
-		{"a bookmark", func(t *testing.T, token string, before feedPage) {
-			record(t, token, before.Feed.Edges[3].Node.ID, "BOOKMARK")
-		}, func(t *testing.T, before, after feedPage) {
-			marked := before.Feed.Edges[3]
-			for _, e := range after.Feed.Edges {
-				if e.Node.Author.Handle != marked.Node.Author.Handle {
-					continue
-				}
-				if _, ok := e.reason("AUTHOR_AFFINITY"); ok {
-					return
-				}
-			}
-			t.Errorf("after bookmarking an item by %s, none of their items is explained by AUTHOR_AFFINITY", marked.Node.Author.Handle)
-		}},
+		{"a like", engage("LIKE"), authorAffinityShown},
+		{"a bookmark", engage("BOOKMARK"), authorAffinityShown},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -13,7 +13,6 @@ import (
 	"github.com/tailorhq/tailor/internal/config"
 	"github.com/tailorhq/tailor/internal/eval"
 	"github.com/tailorhq/tailor/internal/feed"
-	"github.com/tailorhq/tailor/internal/password"
 	"github.com/tailorhq/tailor/internal/postgres"
 	"github.com/tailorhq/tailor/internal/relay"
 	"github.com/tailorhq/tailor/internal/seed"
@@ -50,18 +49,11 @@ func evalCommand(ctx context.Context, cfg config.Config, args []string, stdout i
 	}
 	cfg.DatabaseURL = dsn
 	logger := newLogger(cfg, io.Discard)
-	db, err := openDB(ctx, cfg)
+	db, _, err := openSeeded(ctx, cfg, so, logger)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if _, err := migrateUp(ctx, db, logger); err != nil {
-		return err
-	}
-	so.HashPassword = password.Hash
-	if _, err := seed.Run(ctx, db, so, logger); err != nil {
-		return err
-	}
 	cutoff, truth, err := eval.Prepare(ctx, db, eo, postgres.RebuildHabits)
 	if err != nil {
 		return err

@@ -4,12 +4,34 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
+
+	"github.com/jmoiron/sqlx"
 
 	"github.com/tailorhq/tailor/internal/config"
 	"github.com/tailorhq/tailor/internal/password"
 	"github.com/tailorhq/tailor/internal/postgres"
 	"github.com/tailorhq/tailor/internal/seed"
 )
+
+// openSeeded opens the database of cfg, migrates it and writes the dataset of opts into it.
+func openSeeded(ctx context.Context, cfg config.Config, opts seed.Options, logger *slog.Logger) (*sqlx.DB, seed.Stats, error) {
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return nil, seed.Stats{}, err
+	}
+	if _, err := migrateUp(ctx, db, logger); err != nil {
+		db.Close()
+		return nil, seed.Stats{}, err
+	}
+	opts.HashPassword = password.Hash
+	stats, err := seed.Run(ctx, db, opts, logger)
+	if err != nil {
+		db.Close()
+		return nil, seed.Stats{}, err
+	}
+	return db, stats, nil
+}
 
 func seedCommand(ctx context.Context, cfg config.Config, args []string, stdout io.Writer) error {
 	opts := seed.DefaultOptions()
@@ -29,19 +51,11 @@ func seedCommand(ctx context.Context, cfg config.Config, args []string, stdout i
 			return err
 		}
 	}
-	db, err := openDB(ctx, cfg)
+	db, stats, err := openSeeded(ctx, cfg, opts, logger)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	if _, err := migrateUp(ctx, db, logger); err != nil {
-		return err
-	}
-	opts.HashPassword = password.Hash
-	stats, err := seed.Run(ctx, db, opts, logger)
-	if err != nil {
-		return err
-	}
+	db.Close()
 	fmt.Fprintf(stdout, "seeded %d users, %d topics, %d contents and %d interactions in %s\n",
 		stats.Users, stats.Topics, stats.Contents, stats.Interactions, stats.Elapsed.Round(1e6))
 	return nil
