@@ -2,7 +2,6 @@ package feed
 
 import (
 	"cmp"
-	"container/heap"
 	"math"
 	"slices"
 )
@@ -25,30 +24,66 @@ func (d Diversity) Scaled(strength float64) Diversity {
 
 // placing is an item waiting for its place, with its score as last computed.
 type placing struct {
-	ranked  Ranked
-	topics  []int64
-	author  int64
-	score   float64
-	penalty []Reason
+	ranked Ranked
+	topics []int64
+	author int64
+	score  float64
+	rep    repetition
+	// topicSlots and authorSlot index the item's topics and author in diversify's counts.
+	topicSlots []int32
+	authorSlot int32
 }
 
-// queue orders items by their last computed score, best first, ties to the newer ID.
+// repetition is how an item repeats those placed above it: its most repeated topic and how
+// many items above share it, and how many above are by its author.
+type repetition struct {
+	topic           int64
+	topicN, authorN int
+}
+
+// queue is a binary max-heap of items by their last computed score, ties to the newer ID. It
+// is written out rather than built on container/heap: ranking fixes its top thousands of times
+// per feed.
 type queue []*placing
 
-func (q queue) Len() int { return len(q) }
-func (q queue) Less(i, j int) bool {
+func (q queue) less(i, j int) bool {
 	if q[i].score != q[j].score {
 		return q[i].score > q[j].score
 	}
 	return q[i].ranked.ContentID > q[j].ranked.ContentID
 }
-func (q queue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
-func (q *queue) Push(x any)   { *q = append(*q, x.(*placing)) }
-func (q *queue) Pop() any {
+
+// down restores the heap below i.
+func (q queue) down(i int) {
+	for {
+		best, l := i, 2*i+1
+		if l < len(q) && q.less(l, best) {
+			best = l
+		}
+		if r := l + 1; r < len(q) && q.less(r, best) {
+			best = r
+		}
+		if best == i {
+			return
+		}
+		q[i], q[best] = q[best], q[i]
+		i = best
+	}
+}
+
+func (q queue) init() {
+	for i := len(q)/2 - 1; i >= 0; i-- {
+		q.down(i)
+	}
+}
+
+// pop removes the top.
+func (q *queue) pop() {
 	old := *q
-	x := old[len(old)-1]
-	*q = old[:len(old)-1]
-	return x
+	n := len(old) - 1
+	old[0] = old[n]
+	*q = old[:n]
+	q.down(0)
 }
 
 // diversify places up to limit items one at a time: each place goes to the item with the best
@@ -62,56 +97,91 @@ func diversify(items []placing, d Diversity, limit int) []Ranked {
 		items[i].score = items[i].ranked.Score
 		q[i] = &items[i]
 	}
-	heap.Init(&q)
-	byTopic, byAuthor := map[int64]int{}, map[int64]int{}
+	q.init()
+	byTopic, byAuthor := slots(items)
 	out := make([]Ranked, 0, min(limit, len(items)))
-	for q.Len() > 0 && len(out) < limit {
+	for len(q) > 0 && len(out) < limit {
 		p := q[0]
-		penalty := penalties(p, byTopic, byAuthor, d)
-		score := p.ranked.Score
-		for _, r := range penalty {
-			score += r.Weight
+		rep := repetition{authorN: byAuthor[p.authorSlot]}
+		for i, t := range p.topicSlots {
+			if n := byTopic[t]; n > rep.topicN {
+				rep.topic, rep.topicN = p.topics[i], n
+			}
 		}
-		if score < p.score {
-			p.score, p.penalty = score, penalty
-			heap.Fix(&q, 0)
+		if rep != p.rep {
+			p.rep = rep
+			p.score = p.ranked.Score + d.penalty(rep.topicN, d.Topic) + d.penalty(rep.authorN, d.Author)
+			q.down(0)
 			continue
 		}
-		heap.Pop(&q)
-		r := p.ranked
-		if len(p.penalty) > 0 {
-			r.Score = score
-			r.Reasons = append(slices.Clip(r.Reasons), p.penalty...)
-			slices.SortStableFunc(r.Reasons, func(a, b Reason) int { return cmp.Compare(math.Abs(b.Weight), math.Abs(a.Weight)) })
-		}
-		out = append(out, r)
-		for _, t := range p.topics {
+		q.pop()
+		out = append(out, p.placed(d))
+		for _, t := range p.topicSlots {
 			byTopic[t]++
 		}
-		byAuthor[p.author]++
+		byAuthor[p.authorSlot]++
 	}
 	return out
 }
 
-// penalties returns the repetition reasons of p given the items placed so far: one for its
-// most repeated topic and one for its author.
-func penalties(p *placing, byTopic, byAuthor map[int64]int, d Diversity) []Reason {
-	var rs []Reason
-	topic, most := int64(0), 0
-	for _, t := range p.topics {
-		if n := byTopic[t]; n > most {
-			topic, most = t, n
+// slots numbers the topics and authors of items densely, sets each item's slots and returns
+// a zeroed count per topic and per author.
+func slots(items []placing) (byTopic, byAuthor []int) {
+	topics, authors := map[int64]int32{}, map[int64]int32{}
+	n := 0
+	for i := range items {
+		n += len(items[i].topics)
+	}
+	all := make([]int32, 0, n)
+	for i := range items {
+		p := &items[i]
+		start := len(all)
+		for _, t := range p.topics {
+			slot, ok := topics[t]
+			if !ok {
+				slot = int32(len(topics))
+				topics[t] = slot
+			}
+			all = append(all, slot)
 		}
-	}
-	if w := round4(-d.Topic * float64(most)); w <= -minShare {
-		rs = append(rs, Reason{Kind: RepeatedTopic, TopicID: topic, Weight: w, Value: float64(most)})
-	}
-	if n := byAuthor[p.author]; n > 0 {
-		if w := round4(-d.Author * float64(n)); w <= -minShare {
-			rs = append(rs, Reason{Kind: RepeatedAuthor, AuthorID: p.author, Weight: w, Value: float64(n)})
+		p.topicSlots = all[start:len(all):len(all)]
+		slot, ok := authors[p.author]
+		if !ok {
+			slot = int32(len(authors))
+			authors[p.author] = slot
 		}
+		p.authorSlot = slot
 	}
-	return rs
+	return make([]int, len(topics)), make([]int, len(authors))
+}
+
+// penalty is what n items above cost at per item, as a reason weighs it (zero when too small
+// to show).
+func (d Diversity) penalty(n int, per float64) float64 {
+	w := round4(-per * float64(n))
+	if w > -minShare {
+		return 0
+	}
+	return w
+}
+
+// placed returns p's ranking with its repetition penalties among its reasons.
+func (p *placing) placed(d Diversity) Ranked {
+	r := p.ranked
+	topic, author := d.penalty(p.rep.topicN, d.Topic), d.penalty(p.rep.authorN, d.Author)
+	if topic == 0 && author == 0 {
+		return r
+	}
+	r.Score = p.score
+	r.Reasons = slices.Clip(r.Reasons)
+	if topic != 0 {
+		r.Reasons = append(r.Reasons, Reason{Kind: RepeatedTopic, TopicID: p.rep.topic, Weight: topic, Value: float64(p.rep.topicN)})
+	}
+	if author != 0 {
+		r.Reasons = append(r.Reasons, Reason{Kind: RepeatedAuthor, AuthorID: p.author, Weight: author, Value: float64(p.rep.authorN)})
+	}
+	slices.SortStableFunc(r.Reasons, func(a, b Reason) int { return cmp.Compare(math.Abs(b.Weight), math.Abs(a.Weight)) })
+	return r
 }
 
 func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }

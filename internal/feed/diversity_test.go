@@ -108,3 +108,20 @@ func byID(cands []Candidate, id int64) Candidate {
 	}
 	return Candidate{}
 }
+
+// BenchmarkRank ranks 500 candidates over 40 topics and 120 authors, as a signed-in first page
+// does, with the default spread.
+func BenchmarkRank(b *testing.B) {
+	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	cands := make([]Candidate, 500)
+	for i := range cands {
+		id := int64(i + 1)
+		cands[i] = Candidate{Content: &content.Content{ID: id, AuthorID: id % 120, SortedAt: now.Add(-time.Duration(i) * time.Hour)},
+			Popularity: float64(i % 9), TopicIDs: []int64{id % 40, (id * 7) % 40}}
+	}
+	cands = Profile{TopicWeights: map[int64]float64{3: 0.8, 5: 0.4}}.apply(cands)
+	b.ReportAllocs()
+	for b.Loop() {
+		Rank(cands, now, DefaultDiversity)
+	}
+}
