@@ -86,11 +86,16 @@ func (q *queue) pop() {
 	q.down(0)
 }
 
-// diversify places up to limit items one at a time: each place goes to the item with the best
-// score once the repetitions above it are counted, and those penalties join its reasons.
-// Penalties only grow as items are placed, so an item's last computed score bounds its
-// current one: an item is recomputed only when it reaches the top, and it keeps the top if its
-// score has not changed. Scores therefore never rise down the feed.
+// spreadPlaces is how many places (five pages of twenty) diversify fills one at a time; the
+// rest of a feed is ordered once by the repetitions counted in them.
+const spreadPlaces = 100
+
+// diversify places up to limit items. The first spreadPlaces places go one at a time to the
+// item with the best score once the repetitions above it are counted, and those penalties join
+// its reasons. Penalties only grow as items are placed, so an item's last computed score
+// bounds its current one: an item is recomputed only when it reaches the top, and it keeps the
+// top if its score has not changed. The items left are then penalized for their repetitions of
+// the items placed so far and sorted. Scores therefore never rise down the feed.
 func diversify(items []placing, d Diversity, limit int) []Ranked {
 	q := make(queue, len(items))
 	for i := range items {
@@ -100,17 +105,23 @@ func diversify(items []placing, d Diversity, limit int) []Ranked {
 	q.init()
 	byTopic, byAuthor := slots(items)
 	out := make([]Ranked, 0, min(limit, len(items)))
-	for len(q) > 0 && len(out) < limit {
-		p := q[0]
+	recount := func(p *placing) bool {
 		rep := repetition{authorN: byAuthor[p.authorSlot]}
 		for i, t := range p.topicSlots {
 			if n := byTopic[t]; n > rep.topicN {
 				rep.topic, rep.topicN = p.topics[i], n
 			}
 		}
-		if rep != p.rep {
-			p.rep = rep
-			p.score = p.ranked.Score + d.penalty(rep.topicN, d.Topic) + d.penalty(rep.authorN, d.Author)
+		if rep == p.rep {
+			return false
+		}
+		p.rep = rep
+		p.score = p.ranked.Score + d.penalty(rep.topicN, d.Topic) + d.penalty(rep.authorN, d.Author)
+		return true
+	}
+	for len(q) > 0 && len(out) < min(limit, spreadPlaces) {
+		p := q[0]
+		if recount(p) {
 			q.down(0)
 			continue
 		}
@@ -120,6 +131,15 @@ func diversify(items []placing, d Diversity, limit int) []Ranked {
 			byTopic[t]++
 		}
 		byAuthor[p.authorSlot]++
+	}
+	for _, p := range q {
+		recount(p)
+	}
+	slices.SortFunc(q, func(a, b *placing) int {
+		return cmp.Or(cmp.Compare(b.score, a.score), cmp.Compare(b.ranked.ContentID, a.ranked.ContentID))
+	})
+	for _, p := range q[:min(len(q), limit-len(out))] {
+		out = append(out, p.placed(d))
 	}
 	return out
 }

@@ -95,7 +95,7 @@ func TestDiversityExplainsItsPenalties(t *testing.T) {
 		t.Errorf("third item's author penalty: %+v, want author 7, 2 items above, weight -0.4", author)
 	}
 	topic.Explain(&content.Content{}, now)
-	if topic.Explanation != "Its topic is on 2 items above; pushed down to vary the feed" {
+	if topic.Explanation != "2 items placed above it share its topic; pushed down to vary the feed" {
 		t.Errorf("explanation %q", topic.Explanation)
 	}
 }
@@ -123,5 +123,38 @@ func BenchmarkRank(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		Rank(cands, now, DefaultDiversity)
+	}
+}
+
+// Past the places filled one at a time, the rest of a long feed still has falling scores and
+// reasons that add up to them.
+func TestDiversityKeepsScoresFallingOverALongFeed(t *testing.T) {
+	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	cands := make([]Candidate, 500)
+	for i := range cands {
+		id := int64(i + 1)
+		cands[i] = Candidate{Content: &content.Content{ID: id, AuthorID: id % 60, SortedAt: now.Add(-time.Duration(i%50) * time.Hour)},
+			Popularity: float64(i % 9), TopicIDs: []int64{id % 12, (id * 7) % 12}}
+	}
+	ranked := Rank(Profile{TopicWeights: map[int64]float64{3: 0.9}}.apply(cands), now, DefaultDiversity)
+	if len(ranked) != MaxItems {
+		t.Fatalf("ranked %d items, want %d", len(ranked), MaxItems)
+	}
+	seen := map[int64]bool{}
+	for i, r := range ranked {
+		if seen[r.ContentID] {
+			t.Fatalf("item %d placed twice", r.ContentID)
+		}
+		seen[r.ContentID] = true
+		sum := 0.0
+		for _, reason := range r.Reasons {
+			sum += reason.Weight
+		}
+		if math.Abs(sum-r.Score) > 1e-9 {
+			t.Errorf("place %d: reasons add up to %.4f, score %.4f", i+1, sum, r.Score)
+		}
+		if i > 0 && r.Score > ranked[i-1].Score {
+			t.Errorf("place %d (%.4f) is below a lower score (%.4f)", i+1, r.Score, ranked[i-1].Score)
+		}
 	}
 }

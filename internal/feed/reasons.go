@@ -34,11 +34,12 @@ func ReasonKinds() []ReasonKind {
 		PreferredLanguage, OtherLanguage, PreferredKind, AlreadySeen, RepeatedTopic, RepeatedAuthor}
 }
 
-func items(n float64) string {
+// repeated explains a repetition penalty for n items above: one, or many.
+func repeated(n float64, one, many string) string {
 	if n == 1 {
-		return "1 item"
+		return "An item placed above it " + one + "; pushed down to vary the feed"
 	}
-	return fmt.Sprintf("%d items", int(n))
+	return fmt.Sprintf("%d items placed above it %s; pushed down to vary the feed", int(n), many)
 }
 
 // Reason is one term of an item's score. Stored feeds keep the compact fields; the
@@ -77,8 +78,8 @@ func (r *Reason) Explain(c *content.Content, now time.Time) {
 	case AlreadySeen:
 		r.Explanation = "You have seen it already"
 	case RepeatedTopic:
-		r.Explanation = fmt.Sprintf("Its topic is on %s above; pushed down to vary the feed", items(r.Value))
+		r.Explanation = repeated(r.Value, "shares its topic", "share its topic")
 	case RepeatedAuthor:
-		r.Explanation = fmt.Sprintf("Its author has %s above; pushed down to vary the feed", items(r.Value))
+		r.Explanation = repeated(r.Value, "is by the same author", "are by the same author")
 	}
 }
