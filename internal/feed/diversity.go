@@ -121,7 +121,9 @@ func diversify(items []placing, d Diversity, limit int) []Ranked {
 	}
 	for len(q) > 0 && len(out) < min(limit, spreadPlaces) {
 		p := q[0]
-		if recount(p) {
+		// A recounted score that still beats both children's (which bound everyone else's)
+		// keeps the top.
+		if recount(p) && (len(q) > 1 && q.less(1, 0) || len(q) > 2 && q.less(2, 0)) {
 			q.down(0)
 			continue
 		}
