@@ -24,11 +24,7 @@ import (
 func evalCommand(ctx context.Context, cfg config.Config, args []string, stdout io.Writer) error {
 	so, eo := seed.DefaultOptions(), eval.DefaultOptions()
 	fs := newFlags("eval", stdout)
-	fs.IntVar(&so.Users, "users", so.Users, "number of users to seed")
-	fs.IntVar(&so.Topics, "topics", so.Topics, "number of topics to seed")
-	fs.IntVar(&so.Contents, "contents", so.Contents, "number of content items to seed")
-	fs.IntVar(&so.Interactions, "interactions", so.Interactions, "number of interactions to seed")
-	fs.Int64Var(&so.Seed, "seed", so.Seed, "random seed of the dataset, the user sample and the random baseline")
+	datasetFlags(fs, &so)
 	fs.IntVar(&eo.Sample, "sample", eo.Sample, "how many active users to evaluate")
 	fs.Float64Var(&eo.Holdout, "holdout", eo.Holdout, "share of the interaction log, newest last, to hide (0 to 1)")
 	database := fs.String("database", "tailor_eval", "scratch database to create (dropped first if it exists) on DATABASE_URL's server")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,6 +14,15 @@ import (
 	"github.com/tailorhq/tailor/internal/postgres"
 	"github.com/tailorhq/tailor/internal/seed"
 )
+
+// datasetFlags lets the flags of fs set the dataset's sizes and seed in opts.
+func datasetFlags(fs *flag.FlagSet, opts *seed.Options) {
+	fs.IntVar(&opts.Users, "users", opts.Users, "number of users")
+	fs.IntVar(&opts.Topics, "topics", opts.Topics, "number of topics")
+	fs.IntVar(&opts.Contents, "contents", opts.Contents, "number of content items (up to 1,000,000)")
+	fs.IntVar(&opts.Interactions, "interactions", opts.Interactions, "number of interactions")
+	fs.Int64Var(&opts.Seed, "seed", opts.Seed, "random seed; the same seed writes the same data")
+}
 
 // openSeeded opens the database of cfg, migrates it and writes the dataset of opts into it.
 func openSeeded(ctx context.Context, cfg config.Config, opts seed.Options, logger *slog.Logger) (*sqlx.DB, seed.Stats, error) {
@@ -36,11 +46,7 @@ func openSeeded(ctx context.Context, cfg config.Config, opts seed.Options, logge
 func seedCommand(ctx context.Context, cfg config.Config, args []string, stdout io.Writer) error {
 	opts := seed.DefaultOptions()
 	fs := newFlags("seed", stdout)
-	fs.IntVar(&opts.Users, "users", opts.Users, "number of users")
-	fs.IntVar(&opts.Topics, "topics", opts.Topics, "number of topics")
-	fs.IntVar(&opts.Contents, "contents", opts.Contents, "number of content items (up to 1,000,000)")
-	fs.IntVar(&opts.Interactions, "interactions", opts.Interactions, "number of interactions")
-	fs.Int64Var(&opts.Seed, "seed", opts.Seed, "random seed; the same seed writes the same data")
+	datasetFlags(fs, &opts)
 	create := fs.Bool("create-db", false, "create the database first when it does not exist")
 	if err := fs.Parse(args); err != nil {
 		return err
