@@ -135,6 +135,12 @@ func TestTreesAnswerAsGqlgenDoes(t *testing.T) {
 				got := rawPost(t, s.trees.URL, v.credential, q.query, q.vars)
 				want := rawPost(t, s.fields.URL, v.credential, q.query, q.vars)
 				if !sameAnswer(t, got, want) {
+					// A search cursor carries the second the search was made in: two requests
+					// that straddle a second differ there. Ask both again once.
+					got = rawPost(t, s.trees.URL, v.credential, q.query, q.vars)
+					want = rawPost(t, s.fields.URL, v.credential, q.query, q.vars)
+				}
+				if !sameAnswer(t, got, want) {
 					t.Errorf("trees answered\n%s\nfield by field\n%s", got, want)
 				}
 				if answered := s.answered.Load() - before; !q.left && answered == 0 && !allNull(got) {
