@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"math"
 	"slices"
+	"time"
 )
 
 // Diversity sets how hard a feed is spread over topics and authors: each item placed higher
@@ -24,7 +25,9 @@ func (d Diversity) Scaled(strength float64) Diversity {
 
 // placing is an item waiting for its place, with its score as last computed.
 type placing struct {
+	// ranked holds the item's score; its reasons are written when it is placed.
 	ranked Ranked
+	cand   *Candidate
 	topics []int64
 	author int64
 	score  float64
@@ -96,7 +99,7 @@ const spreadPlaces = 100
 // bounds its current one: an item is recomputed only when it reaches the top, and it keeps the
 // top if its score has not changed. The items left are then penalized for their repetitions of
 // the items placed so far and sorted. Scores therefore never rise down the feed.
-func diversify(items []placing, d Diversity, limit int) []Ranked {
+func diversify(items []placing, d Diversity, limit int, now time.Time) []Ranked {
 	q := make(queue, len(items))
 	for i := range items {
 		items[i].score = items[i].ranked.Score
@@ -128,7 +131,7 @@ func diversify(items []placing, d Diversity, limit int) []Ranked {
 			continue
 		}
 		q.pop()
-		out = append(out, p.placed(d))
+		out = append(out, p.placed(d, now))
 		for _, t := range p.topicSlots {
 			byTopic[t]++
 		}
@@ -141,7 +144,7 @@ func diversify(items []placing, d Diversity, limit int) []Ranked {
 		return cmp.Or(cmp.Compare(b.score, a.score), cmp.Compare(b.ranked.ContentID, a.ranked.ContentID))
 	})
 	for _, p := range q[:min(len(q), limit-len(out))] {
-		out = append(out, p.placed(d))
+		out = append(out, p.placed(d, now))
 	}
 	return out
 }
@@ -187,15 +190,15 @@ func (d Diversity) penalty(n int, per float64) float64 {
 	return w
 }
 
-// placed returns p's ranking with its repetition penalties among its reasons.
-func (p *placing) placed(d Diversity) Ranked {
+// placed returns p's ranking with its reasons, repetition penalties included, as of now.
+func (p *placing) placed(d Diversity, now time.Time) Ranked {
 	r := p.ranked
+	r.Reasons = explain(*p.cand, now)
 	topic, author := d.penalty(p.rep.topicN, d.Topic), d.penalty(p.rep.authorN, d.Author)
 	if topic == 0 && author == 0 {
 		return r
 	}
 	r.Score = p.score
-	r.Reasons = slices.Clip(r.Reasons)
 	if topic != 0 {
 		r.Reasons = append(r.Reasons, Reason{Kind: RepeatedTopic, TopicID: p.rep.topic, Weight: topic, Value: float64(p.rep.topicN)})
 	}

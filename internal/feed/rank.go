@@ -75,25 +75,35 @@ type Ranked struct {
 // use freshness and popularity only.
 func Rank(cands []Candidate, now time.Time, d Diversity) []Ranked {
 	items := make([]placing, len(cands))
-	for i, c := range cands {
-		reasons := explain(c, now)
-		score := 0.0
-		for _, r := range reasons {
-			score += r.Weight
-		}
-		items[i] = placing{ranked: Ranked{ContentID: c.Content.ID, Score: score, Reasons: reasons},
+	for i := range cands {
+		c := &cands[i]
+		items[i] = placing{ranked: Ranked{ContentID: c.Content.ID, Score: score(*c, now)}, cand: c,
 			topics: c.TopicIDs, author: c.Content.AuthorID}
 	}
-	return diversify(items, d, MaxItems)
+	return diversify(items, d, MaxItems, now)
 }
 
 // explain lists the terms of c's score, largest share first.
 func explain(c Candidate, now time.Time) []Reason {
-	var rs []Reason
+	rs := make([]Reason, 0, 6)
+	terms(c, now, func(r Reason) { rs = append(rs, r) })
+	slices.SortStableFunc(rs, func(a, b Reason) int { return cmp.Compare(math.Abs(b.Weight), math.Abs(a.Weight)) })
+	return rs
+}
+
+// score is the sum of the terms of c's score, as explain lists them.
+func score(c Candidate, now time.Time) float64 {
+	sum := 0.0
+	terms(c, now, func(r Reason) { sum += r.Weight })
+	return sum
+}
+
+// terms passes each term of c's score to emit, rounded, leaving out those too small to show.
+func terms(c Candidate, now time.Time, emit func(Reason)) {
 	add := func(r Reason) {
 		if math.Abs(r.Weight) >= minShare {
 			r.Weight = math.Round(r.Weight*1e4) / 1e4
-			rs = append(rs, r)
+			emit(r)
 		}
 	}
 	bestTopic, worstTopic := int64(0), int64(0)
@@ -135,8 +145,6 @@ func explain(c Candidate, now time.Time) []Reason {
 	if c.Seen {
 		add(Reason{Kind: AlreadySeen, Weight: seenPenalty})
 	}
-	slices.SortStableFunc(rs, func(a, b Reason) int { return cmp.Compare(math.Abs(b.Weight), math.Abs(a.Weight)) })
-	return rs
 }
 
 func round(x float64) float64 { return math.Round(x*100) / 100 }
