@@ -160,11 +160,13 @@ func (s *ContentStore) ListByParents(ctx context.Context, parent content.Parent,
 	if parent == content.ParentTopic {
 		walks = listWalks(q, lq.Viewer, lq.Filter, lq.Order, "p.parent_id")
 	} else {
-		// One author's items, whoever asks, walk that author's index.
-		q.and("c.author_id = p.parent_id")
-		visibleTo(q, lq.Viewer)
-		applyFilter(q, lq.Filter)
-		walks = []walk{{from: "contents c", where: q.where, key: orderKey(lq.Order), id: "c.id"}}
+		// One author's items walk that author's indexes: the listed ones, and the viewer's own
+		// unlisted ones when the author is the viewer, never one walk that skips the author's
+		// drafts and scheduled items to find the listed ones.
+		walks = listWalks(q, lq.Viewer, lq.Filter, lq.Order, "")
+		for i := range walks {
+			walks[i].where = append([]string{"c.author_id = p.parent_id"}, walks[i].where...)
+		}
 	}
 	inner, err := pageWalks(q, walks, contentSelect(listFields(lq)), lq.Order, lq.Page)
 	if err != nil {
