@@ -77,14 +77,16 @@ func Prepare(ctx context.Context, db *sqlx.DB, o Options, rebuild func(context.C
 	}
 	// The truth: later likes and bookmarks of items that were listed at the cut-off and that
 	// the user had not liked or bookmarked before, by users with a history.
-	if err := db.SelectContext(ctx, &rows, `SELECT DISTINCT i.user_id, i.content_id FROM interactions i
+	if err := db.SelectContext(ctx, &rows, `WITH active AS (
+			SELECT user_id FROM interactions WHERE created_at <= $1 GROUP BY user_id HAVING count(*) >= $2)
+		SELECT DISTINCT i.user_id, i.content_id FROM interactions i
+		JOIN active a ON a.user_id = i.user_id
 		JOIN contents c ON c.id = i.content_id
 		WHERE i.created_at > $1 AND i.kind IN ('like', 'bookmark')
 			AND c.status = 'published' AND c.visibility <> 'private' AND c.deleted_at IS NULL AND c.published_at <= $1
 			AND c.author_id <> i.user_id
 			AND NOT EXISTS (SELECT 1 FROM interactions e WHERE e.user_id = i.user_id AND e.content_id = i.content_id
-				AND e.created_at <= $1 AND e.kind IN ('like', 'bookmark'))
-			AND (SELECT count(*) FROM interactions h WHERE h.user_id = i.user_id AND h.created_at <= $1) >= $2`,
+				AND e.created_at <= $1 AND e.kind IN ('like', 'bookmark'))`,
 		cutoff, o.MinHistory); err != nil {
 		return cutoff, nil, fmt.Errorf("eval truth: %w", err)
 	}
@@ -150,7 +152,7 @@ type listed struct {
 func Run(ctx context.Context, db *sqlx.DB, o Options, cutoff time.Time, truth map[int64]map[int64]bool, feed Ranker) (Report, error) {
 	var items []listed
 	if err := db.SelectContext(ctx, &items, `SELECT id, sorted_at, popularity, topic_ids FROM contents
-		WHERE status = 'published' AND visibility <> 'private' AND deleted_at IS NULL`); err != nil {
+		WHERE status = 'published' AND visibility <> 'private' AND deleted_at IS NULL ORDER BY id`); err != nil {
 		return Report{}, fmt.Errorf("eval catalogue: %w", err)
 	}
 	topics := make(map[int64][]int64, len(items))

@@ -102,7 +102,7 @@ func score(c Candidate, now time.Time) float64 {
 func terms(c Candidate, now time.Time, emit func(Reason)) {
 	add := func(r Reason) {
 		if math.Abs(r.Weight) >= minShare {
-			r.Weight = math.Round(r.Weight*1e4) / 1e4
+			r.Weight = round4(r.Weight)
 			emit(r)
 		}
 	}

@@ -100,9 +100,7 @@ SELECT 0, NULL, NULL, NULL, NULL, NULL, NULL,
 	(SELECT array_agg(topic_id) FROM muted_topics WHERE user_id = $1),
 	(SELECT array_agg(author_id) FROM muted_authors WHERE user_id = $1),
 	(SELECT array_agg(author_id) FROM followed),
-	(SELECT p.languages FROM preferences p WHERE p.user_id = $1),
-	(SELECT p.kinds FROM preferences p WHERE p.user_id = $1),
-	st.ids, st.flags, (SELECT feed_version FROM users WHERE id = $1)
+	p.languages, p.kinds, st.ids, st.flags, u.feed_version
 FROM (SELECT array_agg(topic_id) AS topics, array_agg(weight) AS weights FROM topic_preferences WHERE user_id = $1) tp,
 	(SELECT array_agg(topic_id) AS topics, array_agg(score) AS scores, array_agg(extract(epoch FROM now() - updated_at)) AS ages
 		FROM topic_affinities WHERE user_id = $1) ta,
@@ -111,7 +109,9 @@ FROM (SELECT array_agg(topic_id) AS topics, array_agg(weight) AS weights FROM to
 	(SELECT array_agg(content_id) AS ids,
 		array_agg((CASE WHEN viewed_at IS NULL THEN 0 ELSE %[5]d END) + (CASE WHEN liked_at IS NULL THEN 0 ELSE %[6]d END)
 			+ (CASE WHEN bookmarked_at IS NULL THEN 0 ELSE %[7]d END) + (CASE WHEN hidden_at IS NULL THEN 0 ELSE %[8]d END)) AS flags
-		FROM content_states WHERE user_id = $1) st`,
+		FROM content_states WHERE user_id = $1) st
+	LEFT JOIN preferences p ON p.user_id = $1
+	LEFT JOIN users u ON u.id = $1`,
 	followedAuthors, features, listedSQL("c"), perFollowed, stateSeen, stateLiked, stateBookmarked, stateHidden)
 
 // The bits of a state's flags in profileStatement.
