@@ -31,8 +31,8 @@ type Catalogue struct {
 	topics   map[int64][]Listing
 }
 
-// NewCatalogue returns the catalogue of listings.
-func NewCatalogue(listings []Listing) *Catalogue {
+// newCatalogue returns the catalogue of listings.
+func newCatalogue(listings []Listing) *Catalogue {
 	c := &Catalogue{topics: make(map[int64][]Listing)}
 	seen := make(map[int64]bool)
 	for _, l := range listings {
@@ -134,5 +134,5 @@ func (c *catalogueCache) load(ctx context.Context) (*Catalogue, error) {
 	if err != nil {
 		return nil, err
 	}
-	return NewCatalogue(listings), nil
+	return newCatalogue(listings), nil
 }

@@ -160,7 +160,7 @@ func TestProfileCandidates(t *testing.T) {
 	}
 	followed := []Listing{listing(0, 200, 7), listing(0, 1, 2)}
 	got := map[int64]Candidate{}
-	for _, c := range p.candidates(viewer, NewCatalogue(listings), followed) {
+	for _, c := range p.candidates(viewer, newCatalogue(listings), followed) {
 		if _, dup := got[c.Content.ID]; dup {
 			t.Errorf("item %d is a candidate twice", c.Content.ID)
 		}
