@@ -128,12 +128,18 @@ func (st *workerStats) send(ctx context.Context, client *http.Client, url string
 	if h := res.Header.Get(statementsHeader); h != "" {
 		stmts, _ = strconv.Atoi(h)
 	}
-	st.record(elapsed, msg, buf.Len(), stmts, r.Depth)
-	op.record(elapsed, msg, buf.Len(), stmts, r.Depth)
+	// A read is held to its query's depth; a write runs what it must and is only counted.
+	limit := r.Depth
+	if r.Write {
+		limit = math.MaxInt
+	}
+	st.record(elapsed, msg, buf.Len(), stmts, limit)
+	op.record(elapsed, msg, buf.Len(), stmts, limit)
 }
 
-// record adds one answered request: msg is empty on success, stmts is -1 without a count.
-func (st *workerStats) record(elapsed time.Duration, msg string, size, stmts, depth int) {
+// record adds one answered request: msg is empty on success, stmts is -1 without a count, and
+// more than limit statements count the request as over its depth.
+func (st *workerStats) record(elapsed time.Duration, msg string, size, stmts, limit int) {
 	if st == nil {
 		return
 	}
@@ -146,7 +152,7 @@ func (st *workerStats) record(elapsed time.Duration, msg string, size, stmts, de
 	if stmts >= 0 {
 		st.stmtSum += int64(stmts)
 		st.stmtMax = max(st.stmtMax, stmts)
-		if stmts > depth {
+		if stmts > limit {
 			st.overDepth++
 		}
 	} else {

@@ -307,6 +307,9 @@ type request struct {
 	Token string
 	// Depth is the query depth of the request's operation.
 	Depth int
+	// Write says the operation changes the database: its statements are counted but not held
+	// to its depth.
+	Write bool
 }
 
 // graphQLBody is what a request sends.
@@ -366,7 +369,7 @@ func buildRequests(w workload, s *sample, vs viewerSet, n int, seed uint64) ([]r
 			if err != nil {
 				return nil, fmt.Errorf("%s: encode request: %w", w.Name, err)
 			}
-			r := request{Op: sh.Op.Name, Key: sh.Op.key(), Body: body, Depth: depth}
+			r := request{Op: sh.Op.Name, Key: sh.Op.key(), Body: body, Depth: depth, Write: sh.Op.Write}
 			if v != nil {
 				r.Token = v.Token
 			}

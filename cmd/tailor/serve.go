@@ -168,10 +168,36 @@ func newMux(ctx context.Context, cfg config.Config, db *sqlx.DB, logger *slog.Lo
 var errNoSigningKey = errors.New("TAILOR_TOKEN_SIGNING_KEY is not set: set it to `<key id>:<base64 secret of 32+ bytes>` " +
 	"(for example `prod-1:$(openssl rand -base64 32)`), or start with --demo or TAILOR_DEV=true to sign with a development key")
 
+// sessionStore is the account store, remembering sessions between requests (and following
+// PostgreSQL's announcements of their changes until ctx ends) unless cfg.SessionCacheAge is 0.
+func sessionStore(ctx context.Context, cfg config.Config, db *sqlx.DB, logger *slog.Logger) (authStore, error) {
+	accounts := postgres.NewAccountStore(db)
+	if cfg.SessionCacheAge <= 0 {
+		return accounts, nil
+	}
+	sessions := postgres.NewCachedSessions(accounts, cfg.SessionCacheAge, postgres.SessionCacheUsers, logger)
+	go func() {
+		if err := sessions.Listen(ctx, cfg.DatabaseURL); err != nil {
+			logger.Error("session announcements stopped: every signed-in request reads its session", "err", err)
+		}
+	}()
+	return sessions, nil
+}
+
+// authStore is what the identity service keeps its accounts in.
+type authStore interface {
+	auth.Store
+	auth.AttemptStore
+	DevelopmentSigningKey(ctx context.Context, newKey func() (auth.Key, error)) (auth.Key, bool, error)
+}
+
 // newAuth builds the identity service with the configured signing keys. Only in development
 // (cfg.Dev) may it sign with the development key kept in the database instead.
 func newAuth(ctx context.Context, cfg config.Config, db *sqlx.DB, logger *slog.Logger) (*auth.Service, error) {
-	accounts := postgres.NewAccountStore(db)
+	accounts, err := sessionStore(ctx, cfg, db, logger)
+	if err != nil {
+		return nil, err
+	}
 	var current auth.Key
 	switch {
 	case cfg.SigningKey != "":

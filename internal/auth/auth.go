@@ -344,3 +344,13 @@ func dedupe(scopes []access.Scope) []access.Scope {
 	}
 	return out
 }
+
+// Copy returns s with a copy of its account of its own, so a session kept for later requests
+// never shares its account with a request that might change it.
+func (s Session) Copy() Session {
+	if s.User != nil {
+		u := *s.User
+		s.User = &u
+	}
+	return s
+}

@@ -45,6 +45,7 @@ type Config struct {
 	PublishInterval  time.Duration
 	FeedReuse        time.Duration
 	FeedCatalogueAge time.Duration
+	SessionCacheAge  time.Duration
 	FeedDiversity    float64
 }
 
@@ -87,6 +88,7 @@ func Settings() []Setting {
 		{"TAILOR_TOKEN_PREVIOUS_KEYS", "", "Comma-separated earlier signing keys (same form) whose tokens keep verifying during a rotation."},
 		{"TAILOR_DEV", "false", "Development mode: `serve` may start without `TAILOR_TOKEN_SIGNING_KEY` (the demo command implies it)."},
 		{"TAILOR_TOKEN_TTL", "24h", "How long an access token lives."},
+		{"TAILOR_SESSION_CACHE_AGE", "30s", "How long each replica accepts a signed-in user's token without reading their session again. PostgreSQL announces every revocation, role change and account edit to every replica as it commits, which forgets the user's sessions at once; while that announcement stream is down, every request reads its session. 0s reads it for every request."},
 		{"TAILOR_PUBLISH_INTERVAL", "15s", "How often scheduled content whose time has come is published."},
 		{"TAILOR_FEED_REUSE", "30s", "A viewer asking for the first page of their feed again within this time gets the same ranking, not a new one, as long as nothing that ranks it (preferences, follows, mutes, likes, bookmarks, hides) changed (0s ranks every time)."},
 		{"TAILOR_FEED_CATALOGUE_AGE", "5s", "How old each replica's copy of the feed catalogue (every topic's newest items, the freshest and the most popular) may be before it is read again: a new item enters feeds at most this late. 0s reads it for every ranking."},
@@ -143,6 +145,7 @@ func Load(getenv func(string) string) (Config, error) {
 		PublishInterval:  p.duration("TAILOR_PUBLISH_INTERVAL"),
 		FeedReuse:        p.nonNegativeDuration("TAILOR_FEED_REUSE"),
 		FeedCatalogueAge: p.nonNegativeDuration("TAILOR_FEED_CATALOGUE_AGE"),
+		SessionCacheAge:  p.nonNegativeDuration("TAILOR_SESSION_CACHE_AGE"),
 		FeedDiversity:    p.nonNegativeFloat("TAILOR_FEED_DIVERSITY"),
 	}
 	if p.err != nil {

@@ -1,0 +1,188 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/lib/pq"
+
+	"github.com/tailorhq/tailor/internal/auth"
+	"github.com/tailorhq/tailor/internal/user"
+)
+
+// sessionChannel is the channel on which PostgreSQL announces, with a user's ID, every change
+// to what accepts that user's tokens (migration 00012).
+const sessionChannel = "tailor_sessions"
+
+// SessionCacheDefaults bound what a SessionCache remembers.
+const (
+	// SessionCacheAge is how long a remembered session is trusted without news from
+	// PostgreSQL; announcements make it forget sooner.
+	SessionCacheAge = 30 * time.Second
+	// SessionCacheUsers is how many users' sessions are remembered at once.
+	SessionCacheUsers = 20000
+)
+
+// CachedSessions is the AccountStore with the sessions of signed-in requests remembered, so a
+// user's next requests accept their token without a statement. It remembers only while it
+// listens to PostgreSQL's announcements of session changes: a user's sessions are forgotten
+// when a revocation, a role change or any edit of the account commits, on whichever replica;
+// a change made through this process is forgotten before its call returns. While the
+// listening connection is down, nothing is remembered and every request reads its session.
+type CachedSessions struct {
+	*AccountStore
+	logger *slog.Logger
+	maxAge time.Duration
+	max    int
+
+	mu        sync.Mutex
+	listening bool
+	// generation changes with every forgetting, so a read that began before it is not kept.
+	generation uint64
+	users      map[int64]map[string]cachedSession
+}
+
+type cachedSession struct {
+	session auth.Session
+	at      time.Time
+}
+
+// NewCachedSessions returns the store with a session cache that holds at most maxUsers users'
+// sessions, each at most maxAge. It remembers nothing until Listen is running.
+func NewCachedSessions(store *AccountStore, maxAge time.Duration, maxUsers int, logger *slog.Logger) *CachedSessions {
+	return &CachedSessions{AccountStore: store, logger: logger, maxAge: maxAge, max: maxUsers,
+		users: make(map[int64]map[string]cachedSession)}
+}
+
+// Listen follows the announcements of session changes on a connection of its own to
+// databaseURL until ctx ends, reconnecting as lib/pq's Listener does.
+func (c *CachedSessions) Listen(ctx context.Context, databaseURL string) error {
+	l := pq.NewListener(databaseURL, 100*time.Millisecond, 10*time.Second, func(ev pq.ListenerEventType, err error) {
+		switch ev {
+		case pq.ListenerEventConnected, pq.ListenerEventReconnected:
+			c.setListening(true)
+		case pq.ListenerEventDisconnected, pq.ListenerEventConnectionAttemptFailed:
+			c.setListening(false)
+			if err != nil && ctx.Err() == nil {
+				c.logger.Warn("session announcements interrupted: every signed-in request reads its session until they resume", "err", err)
+			}
+		}
+	})
+	stop := context.AfterFunc(ctx, func() { _ = l.Close() })
+	defer func() {
+		stop()
+		c.setListening(false)
+		_ = l.Close()
+	}()
+	if err := l.Listen(sessionChannel); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return fmt.Errorf("listen for session changes: %w", err)
+	}
+	ping := time.NewTicker(time.Minute)
+	defer ping.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case n, ok := <-l.Notify:
+			switch {
+			case !ok:
+				return nil
+			case n == nil:
+				// Reconnected: what was announced meanwhile is lost, so forget everyone.
+				c.forget(0, true)
+			default:
+				id, err := strconv.ParseInt(n.Extra, 10, 64)
+				c.forget(id, err != nil)
+			}
+		case <-ping.C:
+			// A ping proves the connection alive; lib/pq reconnects when it is not.
+			go func() { _ = l.Ping() }()
+		}
+	}
+}
+
+func (c *CachedSessions) setListening(on bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.listening = on
+	c.generation++
+	clear(c.users)
+}
+
+// Listening reports whether the announcements are being followed, so sessions are remembered.
+func (c *CachedSessions) Listening() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.listening
+}
+
+// forget drops the remembered sessions of userID, or of everyone.
+func (c *CachedSessions) forget(userID int64, everyone bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.generation++
+	if everyone {
+		clear(c.users)
+		return
+	}
+	delete(c.users, userID)
+}
+
+// Session answers from memory when it can, and otherwise reads the session and remembers it.
+func (c *CachedSessions) Session(ctx context.Context, userID int64, tokenID string) (auth.Session, error) {
+	c.mu.Lock()
+	e, ok := c.users[userID][tokenID]
+	generation, listening := c.generation, c.listening
+	c.mu.Unlock()
+	if ok && time.Since(e.at) < c.maxAge {
+		return e.session.Copy(), nil
+	}
+	s, err := c.AccountStore.Session(ctx, userID, tokenID)
+	if err != nil || !listening {
+		return s, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.generation != generation || !c.listening {
+		return s, nil
+	}
+	tokens := c.users[userID]
+	if tokens == nil {
+		if len(c.users) >= c.max {
+			for id := range c.users {
+				delete(c.users, id)
+				break
+			}
+		}
+		tokens = make(map[string]cachedSession, 1)
+		c.users[userID] = tokens
+	}
+	tokens[tokenID] = cachedSession{session: s.Copy(), at: time.Now()}
+	return s, nil
+}
+
+// RevokeToken revokes the token and forgets the user's sessions here at once; other replicas
+// hear of it from PostgreSQL.
+func (c *CachedSessions) RevokeToken(ctx context.Context, userID int64, tokenID string, expiresAt time.Time) error {
+	defer c.forget(userID, false)
+	return c.AccountStore.RevokeToken(ctx, userID, tokenID, expiresAt)
+}
+
+// RevokeAllTokens revokes every token of the user and forgets their sessions here at once.
+func (c *CachedSessions) RevokeAllTokens(ctx context.Context, userID int64) error {
+	defer c.forget(userID, false)
+	return c.AccountStore.RevokeAllTokens(ctx, userID)
+}
+
+// SetRole changes the user's role and forgets their sessions here at once.
+func (c *CachedSessions) SetRole(ctx context.Context, userID int64, role user.Role) (*user.User, error) {
+	defer c.forget(userID, false)
+	return c.AccountStore.SetRole(ctx, userID, role)
+}
