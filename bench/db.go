@@ -282,6 +282,9 @@ type sample struct {
 	Slugs []string
 	// ContentIDs are database IDs of published public items, drawn at random (W5's writes).
 	ContentIDs []int64
+	// CommonWord is the most common word of the corpus (W7's search), by the planner's
+	// statistics of the search column.
+	CommonWord string
 }
 
 // loadSample reads the sample from db: every topic, and n slugs and n IDs of published public
@@ -309,6 +312,16 @@ func loadSample(ctx context.Context, db *sqlx.DB, rng *rand.Rand, n int) (sample
 	s.ContentIDs = make([]int64, n)
 	for i := range s.ContentIDs {
 		s.ContentIDs[i] = items[rng.IntN(len(items))].ID
+	}
+	if _, err := db.ExecContext(ctx, "ANALYZE contents"); err != nil {
+		return s, fmt.Errorf("sample: analyze contents: %w", err)
+	}
+	err := db.GetContext(ctx, &s.CommonWord, `SELECT m.word FROM pg_stats s,
+		unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS m(word, freq)
+		WHERE s.schemaname = current_schema() AND s.tablename = 'contents' AND s.attname = 'search' AND m.word ~ '^[a-z]{3,}$'
+		ORDER BY m.freq DESC LIMIT 1`)
+	if err != nil {
+		return s, fmt.Errorf("sample: the most common word: %w", err)
 	}
 	return s, nil
 }

@@ -263,6 +263,8 @@ func growthMarkdown(w io.Writer, from, to *report, fromFile, toFile string) {
 		t := x.signedInListTarget(growthConc)
 		p("| %s, %s scale | %s | %s |\n", t.Name, x.Scale.Name, statusMark(t.Status), t.Detail)
 	}
+	t = to.commonSearchTarget(growthConc)
+	p("| %s, %s scale | %s | %s |\n", t.Name, to.Scale.Name, statusMark(t.Status), t.Detail)
 
 	if ops := growthOpRows(from, to); len(ops) > 0 {
 		p("\n## Mixed workloads by operation, p50 at c=%d\n\n", growthConc)

@@ -32,6 +32,7 @@ func TestQueryDepth(t *testing.T) {
 		{viewerQuery, 5},
 		{recordInteractionQuery, 4},
 		{contentListQuery, 5},
+		{searchQuery, 5},
 	} {
 		got, err := queryDepth(c.query)
 		if err != nil {

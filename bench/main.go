@@ -376,7 +376,7 @@ func getViewers(ctx context.Context, o options, dbURL string, key auth.Key) (vie
 	for i, r := range viewerRoles {
 		byRole[i] = fmt.Sprintf("%d %ss", len(vs.ByRole[r]), r)
 	}
-	return vs, fmt.Sprintf("W1, W1b, W4 and W5: %d readers, members and authors with preferences; W2s, W3s and W6s: %s (each role's demo account and users drawn at random); "+
+	return vs, fmt.Sprintf("W1, W1b, W4 and W5: %d readers, members and authors with preferences; W2s, W3s, W6s and W7s: %s (each role's demo account and users drawn at random); "+
 		"drawn with seed %d; access tokens minted by the harness with the gateway's signing key (kid %s)",
 		len(vs.Feed), strings.Join(byRole, ", "), o.sampleSeed, key.ID), nil
 }
@@ -386,6 +386,7 @@ func getViewers(ctx context.Context, o options, dbURL string, key auth.Key) (vie
 // statements at several page sizes and checks that the floor answers the same JSON as the
 // gateway.
 func planWorkloads(ctx context.Context, client *http.Client, o options, selected []workload, smp *sample, dbURL string, key auth.Key, gw, fl *loadTarget, rep *report, logger *slog.Logger) ([]plan, error) {
+	rep.SearchWord = smp.CommonWord
 	var viewers viewerSet
 	if slices.ContainsFunc(selected, workload.needsViewers) {
 		var err error

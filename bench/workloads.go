@@ -29,6 +29,7 @@ const (
 	opViewer            = "Viewer"
 	opRecordInteraction = "RecordInteraction"
 	opContentList       = "ContentList"
+	opSearch            = "Search"
 	// opFeedCursor and opFeedProbe are sent while planning, never measured: the first reads a
 	// viewer's first page's endCursor for W1b, the second checks the feed's statements at
 	// several page sizes.
@@ -94,6 +95,11 @@ const contentPageQuery = `query ContentPage($slug: String!) {
 // contentListQuery is W6: the plain list of contents, newest first, as a home page shows it.
 const contentListQuery = `query ContentList {
   contents(first: 20) { edges { node { id title author { handle } topics { slug } } } }
+}`
+
+// searchQuery is W7: the first 10 results of a search for the corpus's most common word.
+const searchQuery = `query Search($text: String!) {
+  search(query: $text, first: 10) { edges { rank node { id title author { handle } topics { slug } } } }
 }`
 
 // viewerQuery is W4: the signed-in viewer's preferences and latest bookmarks.
@@ -264,6 +270,10 @@ func workloads() []workload {
 	}
 	viewerPage := operation{Name: opViewer, Query: viewerQuery, Auth: signedIn}
 	contentList := operation{Name: opContentList, Query: contentListQuery, Auth: anonymous, Floor: true}
+	search := operation{
+		Name: opSearch, Query: searchQuery, Auth: anonymous,
+		Vars: func(_ *rand.Rand, s *sample, _ *viewer) map[string]any { return map[string]any{"text": s.CommonWord} },
+	}
 	record := operation{
 		Name: opRecordInteraction, Query: recordInteractionQuery, Auth: signedIn, Write: true,
 		Vars: func(rng *rand.Rand, s *sample, _ *viewer) map[string]any {
@@ -294,6 +304,8 @@ func workloads() []workload {
 			Mix: []share{{feedOp, 45}, {topicPage, 12}, {contentPage, 25}, {viewerPage, 8}, {record, 10}}},
 		{Name: "W6", Title: "plain list: the 20 newest contents, with author and topics", Mix: []share{{contentList, 1}}, Seed: 9},
 		{Name: "W6s", Title: "W6 signed in: readers, members, authors and editors in equal shares", Mix: asRoles(contentList), Seed: 10},
+		{Name: "W7", Title: "search: the first 10 results for the corpus's most common word, with author and topics", Mix: []share{{search, 1}}, Seed: 11},
+		{Name: "W7s", Title: "W7 signed in: readers, members, authors and editors in equal shares", Mix: asRoles(search), Seed: 12},
 	}
 }
 
