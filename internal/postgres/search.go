@@ -7,6 +7,7 @@ import (
 
 	"github.com/tailorhq/tailor/internal/content"
 	"github.com/tailorhq/tailor/internal/habits"
+	"github.com/tailorhq/tailor/internal/relay"
 	"github.com/tailorhq/tailor/internal/search"
 )
 
@@ -43,14 +44,31 @@ func indexableQuery(text string) string {
 	return fmt.Sprintf(`(CASE WHEN querytree(%[1]s) IN ('', 'T') THEN NULL ELSE querytree(%[1]s)::tsquery END)`, all)
 }
 
-// searchWindow is how many of the newest items a search without the ordered index tests
-// before it asks the GIN index for every match.
-const searchWindow = 10000
+// searchWindow is how many of the newest items a search tests one by one before it asks the
+// full-text index for its newest matches: without the ordered index, always; with it, only
+// when one of the query's words is in at least commonWordShare of the items, so that the
+// window almost surely holds search.Scanned matches and the index, whose ordered scan sorts
+// every match of such a word, is not asked.
+const (
+	searchWindow        = 10000
+	orderedSearchWindow = 5000
+	commonWordShare     = 0.25
+)
+
+// commonWords is an SQL condition: one of the positive words of the query in t is, by
+// PostgreSQL's statistics of the search column, in at least share of the items.
+func commonWords(share string) string {
+	return `(SELECT coalesce(max(m.freq), 0) >= ` + share + ` FROM pg_stats s,
+		unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS m(word, freq)
+	WHERE s.schemaname = current_schema() AND s.tablename = 'contents' AND s.attname = 'search'
+		AND m.word IN (SELECT (regexp_matches(t.indexable::text, '''((?:[^'']|'''')+)''', 'g'))[1] FROM t))`
+}
 
 // Search returns one page of the items visible to sq.Viewer that match sq.Text, best first.
 //
-// One statement: the newest search.Scanned matches are found (through the ordered RUM index
-// where the server has it, else as searchWindow says), ranked with ts_rank_cd (normalized by
+// One statement: the newest search.Scanned matches are found (in the window of the newest
+// items the viewer may see when that holds enough of them, else through the full-text index:
+// the ordered RUM index where the server has it, which stops at search.Scanned, or GIN), ranked with ts_rank_cd (normalized by
 // document length); the best search.MaxResults are boosted by the viewer's topics (stated
 // weight plus half the decayed habit) and authors (followed, or decayed habit), and paged by
 // (rank, id).
@@ -109,49 +127,52 @@ author_signal AS MATERIALIZED (SELECT author_id, tanh(%[5]s / %[4]s::float8) AS 
 	if after != nil {
 		page = fmt.Sprintf("WHERE (r.rank, r.id) < (%s::float8, %s::bigint)", q.arg(after.Rank), q.arg(after.ID))
 	}
-	newest := fmt.Sprintf(`newest AS (
-	SELECT c.id FROM contents c CROSS JOIN t WHERE %[1]s
-	ORDER BY c.sorted_at DESC, c.id DESC LIMIT %[2]d)`, q.whereClause(), search.Scanned)
-	hitsWhere := ""
-	if s.orderedSearch(ctx) {
+	// The newest items the viewer may see, walked in order through the listing indexes: the
+	// window a common word's matches are found in by testing each item.
+	ordered := s.orderedSearch(ctx)
+	size, gate := searchWindow, ""
+	if ordered {
+		size, gate = orderedSearchWindow, commonWords(q.arg(commonWordShare))+" AND "
+	}
+	window, err := pageWalks(q, listWalks(q, sq.Viewer, content.Filter{}, content.NewestFirst(), ""),
+		"c.id, c.sorted_at, c.search, c.visibility, c.author_id", content.NewestFirst(), relay.Page{Limit: size})
+	if err != nil {
+		return search.Page{}, err
+	}
+	fallback := fmt.Sprintf(`SELECT c.id FROM contents c CROSS JOIN t WHERE (SELECT count(*) FROM recent) < %[2]d AND %[1]s
+	ORDER BY c.sorted_at DESC, c.id DESC LIMIT %[2]d`, q.whereClause(), search.Scanned)
+	if ordered {
 		// The ordered full-text index hands the newest matches of the query's positive words
-		// over newest first and stops there; the whole query is tested on them as they are
-		// ranked. The words are written out in the walk (not read from t) so the planner sees
-		// how common they are: for a common word it then walks the index and stops, instead of
-		// reading every match and sorting.
-		newest = fmt.Sprintf(`newest AS (
-	SELECT c.id FROM contents c WHERE %[1]s AND c.search @@ %[2]s
-	ORDER BY c.sorted_at <=| '9999-12-31'::timestamptz LIMIT %[3]d)`, visible, indexableQuery(text), search.Scanned)
-		hitsWhere = "WHERE " + doc + " @@ t.tsq"
-	} else {
-		// Without it, the newest items are read in order and tested; only when too few of
-		// them match does the index find every match, which then grows with the catalogue.
-		newest = fmt.Sprintf(`recent AS MATERIALIZED (
-	SELECT c.id, c.sorted_at FROM (SELECT c.* FROM contents c WHERE %[1]s ORDER BY c.sorted_at DESC, c.id DESC LIMIT %[3]d) c
-	CROSS JOIN t WHERE %[2]s ORDER BY c.sorted_at DESC, c.id DESC LIMIT %[4]d),
+		// over newest first; the whole query is tested on them as they are ranked. The words
+		// are written out (not read from t) so the planner sees how common they are.
+		fallback = fmt.Sprintf(`SELECT c.id FROM contents c WHERE (SELECT count(*) FROM recent) < %[3]d AND %[1]s AND c.search @@ %[2]s
+	ORDER BY c.sorted_at <=| '9999-12-31'::timestamptz LIMIT %[3]d`, visible, indexableQuery(text), search.Scanned)
+	}
+	// Only when the window holds too few matches is the index asked; without the ordered
+	// index, its matches are all read and sorted, which grows with the catalogue.
+	newest := fmt.Sprintf(`recent AS MATERIALIZED (
+	SELECT c.id FROM (%[1]s) c CROSS JOIN t WHERE %[2]s%[3]s ORDER BY c.sorted_at DESC, c.id DESC LIMIT %[4]d),
 newest AS (
 	SELECT id FROM recent WHERE (SELECT count(*) FROM recent) >= %[4]d
 	UNION ALL
-	(SELECT c.id FROM contents c CROSS JOIN t WHERE (SELECT count(*) FROM recent) < %[4]d AND %[2]s
-	ORDER BY c.sorted_at DESC, c.id DESC LIMIT %[4]d))`, visible, q.whereClause(), searchWindow, search.Scanned)
-	}
+	(%[5]s))`, window, gate, matches, search.Scanned, fallback)
 	stmt := fmt.Sprintf(`WITH t AS (SELECT tsq, CASE WHEN querytree(tsq) IN ('', 'T') THEN NULL ELSE querytree(tsq)::tsquery END AS indexable
 	FROM (SELECT %[1]s AS tsq) w),
 %[2]s,
 hits AS (
 	SELECT c.id, c.author_id, c.topic_ids, ts_rank_cd(%[3]s, t.tsq, 1|32)::float8 AS text_rank
-	FROM newest n JOIN contents c ON c.id = n.id CROSS JOIN t %[10]s
+	FROM newest n JOIN contents c ON c.id = n.id CROSS JOIN t WHERE %[10]s @@ t.tsq
 	ORDER BY text_rank DESC, c.id DESC LIMIT %[4]d)%[5]s,
 ranked AS (%[6]s)
 SELECT %[7]s, r.rank FROM ranked r JOIN contents c ON c.id = r.id
 %[8]s
 ORDER BY r.rank DESC, r.id DESC LIMIT %[9]d`,
 		tsq, newest, doc, search.MaxResults, signals, ranked,
-		contentSelect(sq.Fields), page, sq.Page.Limit+1, hitsWhere)
+		contentSelect(sq.Fields), page, sq.Page.Limit+1, doc)
 
 	var out search.Page
 	var rank float64
-	_, err := s.contents(ctx, stmt, q.args, newContentScanner(sq.Fields, nil, &rank), func(c *content.Content) {
+	_, err = s.contents(ctx, stmt, q.args, newContentScanner(sq.Fields, nil, &rank), func(c *content.Content) {
 		out.Hits = append(out.Hits, search.Hit{Content: c, Rank: rank})
 	})
 	if err != nil {

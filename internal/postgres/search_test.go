@@ -12,6 +12,7 @@ import (
 	"github.com/tailorhq/tailor/internal/postgres"
 	"github.com/tailorhq/tailor/internal/relay"
 	"github.com/tailorhq/tailor/internal/search"
+	"github.com/tailorhq/tailor/internal/user"
 )
 
 // TestSearchWithAndWithoutTheOrderedIndex runs the same searches with the ordered RUM index and
@@ -38,12 +39,25 @@ func TestSearchWithAndWithoutTheOrderedIndex(t *testing.T) {
 			'Body.', 'article', 'en', 'published', CASE WHEN n % 7 = 0 THEN 'members' ELSE 'public' END,
 			timestamptz '2026-01-01' + n * interval '1 minute'
 		FROM generate_series(1, 3000) AS n;
+		INSERT INTO contents (slug, author_id, title, summary, body, kind, language, status, visibility)
+		SELECT 'draft-' || n, 1, 'Harbor draft ' || n, 'A lighthouse draft.', 'Body.', 'article', 'en', 'draft', 'public'
+		FROM generate_series(1, 20) AS n;
 		ANALYZE contents;`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	run := func(store *postgres.ContentStore, text string) []string {
-		res, err := store.Search(ctx, search.Query{Viewer: access.Viewer{}, Text: text, Page: relay.Page{Limit: 50},
+	// "harbor" is common enough for the ordered index's servers to look for it in the window of
+	// the newest items; the others are not, or, with "harbor lighthouse", too few items of the
+	// window match, and the index is asked.
+	var common bool
+	if err := db.DB.GetContext(ctx, &common, `SELECT coalesce(max(m.freq), 0) >= 0.25 FROM pg_stats s,
+		unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS m(word, freq)
+		WHERE s.tablename = 'contents' AND s.attname = 'search' AND m.word = 'harbor'`); err != nil || !common {
+		t.Fatalf("harbor is not among the common words of the statistics (%v)", err)
+	}
+	viewers := map[string]access.Viewer{"anonymous": {}, "the author of the drafts": {UserID: 1, Role: user.RoleAuthor}}
+	run := func(store *postgres.ContentStore, viewer, text string) []string {
+		res, err := store.Search(ctx, search.Query{Viewer: viewers[viewer], Text: text, Page: relay.Page{Limit: 50},
 			Fields: content.FieldSlug, At: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)})
 		if err != nil {
 			t.Fatal(err)
@@ -54,20 +68,27 @@ func TestSearchWithAndWithoutTheOrderedIndex(t *testing.T) {
 		}
 		return out
 	}
-	queries := []string{"harbor", "lighthouse", "harbor -lighthouse", "notes"}
+	queries := []string{"harbor", "lighthouse", "harbor -lighthouse", "notes", "harbor lighthouse"}
 	withIndex := map[string][]string{}
 	store := postgres.NewContentStore(db.DB)
-	for _, q := range queries {
-		withIndex[q] = run(store, q)
+	for v := range viewers {
+		for _, q := range queries {
+			withIndex[v+": "+q] = run(store, v, q)
+		}
+	}
+	if got := withIndex["the author of the drafts: harbor lighthouse"]; len(got) != 50 || got[0][:6] != "draft-" {
+		t.Errorf("the author's drafts, which match best, are not first in their own search: %v", got)
 	}
 	if _, err := db.DB.ExecContext(ctx, `DROP INDEX contents_search_rum_idx`); err != nil {
 		t.Fatal(err)
 	}
 	fallback := postgres.NewContentStore(db.DB)
-	for _, q := range queries {
-		got, want := run(fallback, q), withIndex[q]
-		if len(want) == 0 || fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Errorf("%q: without the ordered index %v, with it %v", q, got, want)
+	for v := range viewers {
+		for _, q := range queries {
+			got, want := run(fallback, v, q), withIndex[v+": "+q]
+			if len(want) == 0 || fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("%s, %q: without the ordered index %v, with it %v", v, q, got, want)
+			}
 		}
 	}
 }
