@@ -1345,6 +1345,7 @@ var (
 		"USERS_EMAIL":       access.ScopeUsersEmail,
 		"PREFERENCES_READ":  access.ScopePreferencesRead,
 		"PREFERENCES_WRITE": access.ScopePreferencesWrite,
+		"WEBHOOKS":          access.ScopeWebhooks,
 	}
 	marshalNApiKeyScope2githubᚗcomᚋtailorhqᚋtailorᚋinternalᚋaccessᚐScope = map[access.Scope]string{
 		access.ScopeContentRead:      "CONTENT_READ",
@@ -1353,6 +1354,7 @@ var (
 		access.ScopeUsersEmail:       "USERS_EMAIL",
 		access.ScopePreferencesRead:  "PREFERENCES_READ",
 		access.ScopePreferencesWrite: "PREFERENCES_WRITE",
+		access.ScopeWebhooks:         "WEBHOOKS",
 	}
 )
 

@@ -11,6 +11,7 @@ import (
 	"github.com/tailorhq/tailor/internal/auth"
 	"github.com/tailorhq/tailor/internal/content"
 	"github.com/tailorhq/tailor/internal/feed"
+	"github.com/tailorhq/tailor/internal/notify"
 	"github.com/tailorhq/tailor/internal/relay"
 	"github.com/tailorhq/tailor/internal/user"
 )
@@ -66,6 +67,11 @@ func complexity(pages relay.Limits) ComplexityRoot {
 	c.User.Bookmarks = func(child int, first *int, _ *string) int { return connection(child, first, nil) }
 	c.User.History = func(child int, first *int, _ *string) int { return connection(child, first, nil) }
 	c.User.APIKeys = func(child int) int { return list(1, auth.MaxListedKeys, child) }
+	c.User.Notifications = func(child int, first *int, _ *string, _ *bool) int { return connection(child, first, nil) }
+	c.User.Webhooks = func(child int) int { return list(1, notify.MaxWebhooks, child) }
+	c.Webhook.Deliveries = func(child int, first *int, _ *string) int { return connection(child, first, nil) }
+	// A subscription costs its selection once per message; its topics are a bounded filter.
+	c.Subscription.ContentPublished = func(child int, _ []string) int { return 1 + child }
 	c.Topic.Contents = func(child int, first *int, _ *string, last *int, _ *string, _ *model.ContentOrder) int {
 		return connection(child, first, last)
 	}
@@ -99,6 +105,11 @@ func complexity(pages relay.Limits) ComplexityRoot {
 	c.Mutation.FollowUser = func(child int, _ model.FollowUserInput) int { return write(child) }
 	c.Mutation.UnfollowUser = func(child int, _ model.FollowUserInput) int { return write(child) }
 	c.Mutation.RecordInteraction = func(child int, _ model.RecordInteractionInput) int { return write(child) }
+	c.Mutation.MarkNotificationsRead = func(child int, _ model.MarkNotificationsReadInput) int { return write(child) }
+	c.Mutation.CreateWebhook = func(child int, _ model.CreateWebhookInput) int { return write(child) }
+	c.Mutation.UpdateWebhook = func(child int, _ model.UpdateWebhookInput) int { return write(child) }
+	c.Mutation.DeleteWebhook = func(child int, _ model.DeleteWebhookInput) int { return write(child) }
+	c.Mutation.RedeliverWebhook = func(child int, _ model.RedeliverWebhookInput) int { return write(child) }
 	return c
 }
 

@@ -70,6 +70,11 @@ type Options struct {
 	ObserveTrees func(answered bool)
 	// Ready reports whether the database answers, for /readyz.
 	Ready func(context.Context) error
+	// Unsubscribe serves the one-click unsubscribe links of notification mail at /unsubscribe.
+	Unsubscribe http.Handler
+	// WebsocketOrigins are the origins (host patterns, as coder/websocket matches them) whose
+	// pages may open subscription websockets; the server's own origin always may.
+	WebsocketOrigins []string
 }
 
 // NewHTTPHandler routes Tailor's public HTTP endpoints: GraphQL at /graphql, the GraphiQL
@@ -94,6 +99,9 @@ func NewHTTPHandler(o Options) http.Handler {
 		}
 		io.WriteString(w, "ok\n")
 	})
+	if o.Unsubscribe != nil {
+		mux.Handle("/unsubscribe", o.Unsubscribe)
+	}
 	ex := explorer.Handler("/graphql")
 	mux.Handle("/explorer/assets/", ex)
 	mux.Handle("/", ex)
@@ -129,7 +137,31 @@ func NewGraphQLHandler(o Options) http.Handler {
 	var h http.Handler = loaders.Middleware(o.Stores, o.Loaders, srv)
 	h = authenticate(o.Services.Auth, o.Logger, h)
 	h = withResponseHeaders(o.ReportStatements, h)
-	return checkRequest(o.MaxBodyBytes, o.Timeout, o.ClientIPHeader, h)
+	h = checkRequest(o.MaxBodyBytes, o.Timeout, o.ClientIPHeader, h)
+	ws := newSubscriptionHandler(o, schema)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isWebsocket(r) {
+			ws.ServeHTTP(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// newSubscriptionHandler serves subscriptions over websockets: the same schema, limits and
+// error presenter as the HTTP endpoint, with fresh loaders for every message.
+func newSubscriptionHandler(o Options, schema graphql.ExecutableSchema) http.Handler {
+	srv := handler.New(schema)
+	srv.AddTransport(websocketTransport(o.Services.Auth, o.WebsocketOrigins))
+	srv.SetParserTokenLimit(o.Limits.Tokens)
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](o.QueryCacheSize))
+	srv.Use(extension.Introspection{})
+	srv.Use(newOperationGuard(o.Limits, o.QueryCacheSize))
+	srv.Use(complexityLimit{schema: schema, max: o.MaxComplexity})
+	srv.AroundResponses(freshLoaders(o.Stores, o.Loaders))
+	srv.SetErrorPresenter(errorPresenter(o.Logger))
+	srv.SetRecoverFunc(recoverer(o.Logger))
+	return withSocket(srv)
 }
 
 type paramsKey struct{}

@@ -10,6 +10,7 @@ import (
 	"github.com/tailorhq/tailor/internal/auth"
 	"github.com/tailorhq/tailor/internal/content"
 	"github.com/tailorhq/tailor/internal/loaders"
+	"github.com/tailorhq/tailor/internal/notify"
 	"github.com/tailorhq/tailor/internal/relay"
 )
 
@@ -30,6 +31,14 @@ func (r *Resolver) loadNodes(ctx context.Context, ids []string, field string) []
 			out[i] = asNode(l.TopicByID.Load(ctx, id))
 		case typ == relay.TypeAPIKey:
 			out[i] = r.viewerAPIKey(ctx, id)
+		case typ == relay.TypeNotification:
+			n, err := r.Notify.Notification(ctx, access.ViewerFrom(ctx), id)
+			out[i] = asNode(func() (*notify.Notification, error) { return n, err })
+		case typ == relay.TypeWebhook:
+			w, err := r.Notify.Webhook(ctx, access.ViewerFrom(ctx), id)
+			out[i] = asNode(func() (*notify.Webhook, error) { return w, err })
+		case typ == relay.TypeWebhookDelivery:
+			out[i] = func() (model.Node, error) { return nil, nil }
 		default:
 			out[i] = asNode(l.ContentByID.Load(ctx, loaders.ContentKey{ID: id, Fields: content.FieldsWithBody(withBody)}))
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/tailorhq/tailor/internal/content"
 	"github.com/tailorhq/tailor/internal/feed"
 	"github.com/tailorhq/tailor/internal/habits"
+	"github.com/tailorhq/tailor/internal/notify"
 	"github.com/tailorhq/tailor/internal/relay"
 	"github.com/tailorhq/tailor/internal/search"
 	"github.com/tailorhq/tailor/internal/user"
@@ -64,6 +65,27 @@ type ContentEditor interface {
 	Delete(ctx context.Context, v access.Viewer, id int64) error
 }
 
+// Notifier answers notifications and webhooks.
+type Notifier interface {
+	Notifications(ctx context.Context, v access.Viewer, userID int64, unreadOnly bool, p relay.Page) (notify.Page, error)
+	Notification(ctx context.Context, v access.Viewer, id int64) (*notify.Notification, error)
+	UnreadCount(ctx context.Context, v access.Viewer, userID int64) (*int, error)
+	MarkRead(ctx context.Context, v access.Viewer, ids []int64, all bool) (int, error)
+	Webhooks(ctx context.Context, v access.Viewer, userID int64) ([]*notify.Webhook, error)
+	Webhook(ctx context.Context, v access.Viewer, id int64) (*notify.Webhook, error)
+	CreateWebhook(ctx context.Context, v access.Viewer, in notify.WebhookInput) (*notify.Webhook, string, error)
+	UpdateWebhook(ctx context.Context, v access.Viewer, id int64, in notify.WebhookInput) (*notify.Webhook, error)
+	DeleteWebhook(ctx context.Context, v access.Viewer, id int64) (*notify.Webhook, error)
+	Deliveries(ctx context.Context, v access.Viewer, w *notify.Webhook, p relay.Page) (notify.DeliveryPage, error)
+	Redeliver(ctx context.Context, v access.Viewer, deliveryID int64) (*notify.Delivery, error)
+}
+
+// LiveEvents streams what happens to subscribers.
+type LiveEvents interface {
+	Notifications(ctx context.Context, v access.Viewer) *notify.Subscription[*notify.Notification]
+	Published(ctx context.Context, v access.Viewer, topics []int64) *notify.Subscription[*content.Content]
+}
+
 // Services are what the resolvers call; cmd/tailor wires them over the stores.
 type Services struct {
 	Catalog  ContentLister
@@ -72,6 +94,8 @@ type Services struct {
 	Habits   HabitRecorder
 	Ranker   FeedRanker
 	Editor   ContentEditor
+	Notify   Notifier
+	Live     LiveEvents
 	// Auth signs people in and out, manages API keys and identifies every request's viewer.
 	Auth *auth.Service
 }

@@ -29,12 +29,16 @@ type ResolverRoot interface {
 	ContentConnection() ContentConnectionResolver
 	FeedReason() FeedReasonResolver
 	Mutation() MutationResolver
+	Notification() NotificationResolver
 	Preferences() PreferencesResolver
 	Query() QueryResolver
+	Subscription() SubscriptionResolver
 	Topic() TopicResolver
 	TopicConnection() TopicConnectionResolver
 	TopicPreference() TopicPreferenceResolver
 	User() UserResolver
+	Webhook() WebhookResolver
+	WebhookDelivery() WebhookDeliveryResolver
 }
 
 type DirectiveRoot struct {
@@ -115,6 +119,12 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	CreateWebhookPayload struct {
+		Secret     func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+		Webhook    func(childComplexity int) int
+	}
+
 	DeleteContentPayload struct {
 		DeletedContentID func(childComplexity int) int
 		UserErrors       func(childComplexity int) int
@@ -157,21 +167,52 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	MarkNotificationsReadPayload struct {
+		UnreadCount func(childComplexity int) int
+		UserErrors  func(childComplexity int) int
+	}
+
 	Mutation struct {
-		ChangeRole        func(childComplexity int, input model.ChangeRoleInput) int
-		CreateAPIKey      func(childComplexity int, input model.CreateAPIKeyInput) int
-		CreateContent     func(childComplexity int, input model.CreateContentInput) int
-		DeleteContent     func(childComplexity int, input model.DeleteContentInput) int
-		FollowUser        func(childComplexity int, input model.FollowUserInput) int
-		LogIn             func(childComplexity int, input model.LogInInput) int
-		LogOut            func(childComplexity int, input model.LogOutInput) int
-		PublishContent    func(childComplexity int, input model.PublishContentInput) int
-		RecordInteraction func(childComplexity int, input model.RecordInteractionInput) int
-		RevokeAPIKey      func(childComplexity int, input model.RevokeAPIKeyInput) int
-		SignUp            func(childComplexity int, input model.SignUpInput) int
-		UnfollowUser      func(childComplexity int, input model.FollowUserInput) int
-		UpdateContent     func(childComplexity int, input model.UpdateContentInput) int
-		UpdatePreferences func(childComplexity int, input model.UpdatePreferencesInput) int
+		ChangeRole            func(childComplexity int, input model.ChangeRoleInput) int
+		CreateAPIKey          func(childComplexity int, input model.CreateAPIKeyInput) int
+		CreateContent         func(childComplexity int, input model.CreateContentInput) int
+		CreateWebhook         func(childComplexity int, input model.CreateWebhookInput) int
+		DeleteContent         func(childComplexity int, input model.DeleteContentInput) int
+		DeleteWebhook         func(childComplexity int, input model.DeleteWebhookInput) int
+		FollowUser            func(childComplexity int, input model.FollowUserInput) int
+		LogIn                 func(childComplexity int, input model.LogInInput) int
+		LogOut                func(childComplexity int, input model.LogOutInput) int
+		MarkNotificationsRead func(childComplexity int, input model.MarkNotificationsReadInput) int
+		PublishContent        func(childComplexity int, input model.PublishContentInput) int
+		RecordInteraction     func(childComplexity int, input model.RecordInteractionInput) int
+		RedeliverWebhook      func(childComplexity int, input model.RedeliverWebhookInput) int
+		RevokeAPIKey          func(childComplexity int, input model.RevokeAPIKeyInput) int
+		SignUp                func(childComplexity int, input model.SignUpInput) int
+		UnfollowUser          func(childComplexity int, input model.FollowUserInput) int
+		UpdateContent         func(childComplexity int, input model.UpdateContentInput) int
+		UpdatePreferences     func(childComplexity int, input model.UpdatePreferencesInput) int
+		UpdateWebhook         func(childComplexity int, input model.UpdateWebhookInput) int
+	}
+
+	Notification struct {
+		Actor     func(childComplexity int) int
+		Content   func(childComplexity int) int
+		Count     func(childComplexity int) int
+		CreatedAt func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Kind      func(childComplexity int) int
+		ReadAt    func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
+	}
+
+	NotificationConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	NotificationEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	NotificationSettings struct {
@@ -222,6 +263,11 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	RedeliverWebhookPayload struct {
+		Delivery   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	RevokeApiKeyPayload struct {
 		APIKey     func(childComplexity int) int
 		UserErrors func(childComplexity int) int
@@ -243,6 +289,11 @@ type ComplexityRoot struct {
 		ExpiresAt   func(childComplexity int) int
 		UserErrors  func(childComplexity int) int
 		Viewer      func(childComplexity int) int
+	}
+
+	Subscription struct {
+		ContentPublished  func(childComplexity int, topicIds []string) int
+		NotificationAdded func(childComplexity int) int
 	}
 
 	Topic struct {
@@ -280,24 +331,64 @@ type ComplexityRoot struct {
 	}
 
 	User struct {
-		APIKeys     func(childComplexity int) int
-		Bio         func(childComplexity int) int
-		Bookmarks   func(childComplexity int, first *int, after *string) int
-		Contents    func(childComplexity int, first *int, after *string, last *int, before *string, orderBy *model.ContentOrder) int
-		CreatedAt   func(childComplexity int) int
-		DisplayName func(childComplexity int) int
-		Email       func(childComplexity int) int
-		Handle      func(childComplexity int) int
-		History     func(childComplexity int, first *int, after *string) int
-		ID          func(childComplexity int) int
-		Preferences func(childComplexity int) int
-		Role        func(childComplexity int) int
+		APIKeys                 func(childComplexity int) int
+		Bio                     func(childComplexity int) int
+		Bookmarks               func(childComplexity int, first *int, after *string) int
+		Contents                func(childComplexity int, first *int, after *string, last *int, before *string, orderBy *model.ContentOrder) int
+		CreatedAt               func(childComplexity int) int
+		DisplayName             func(childComplexity int) int
+		Email                   func(childComplexity int) int
+		Handle                  func(childComplexity int) int
+		History                 func(childComplexity int, first *int, after *string) int
+		ID                      func(childComplexity int) int
+		Notifications           func(childComplexity int, first *int, after *string, unreadOnly *bool) int
+		Preferences             func(childComplexity int) int
+		Role                    func(childComplexity int) int
+		UnreadNotificationCount func(childComplexity int) int
+		Webhooks                func(childComplexity int) int
 	}
 
 	UserError struct {
 		Code    func(childComplexity int) int
 		Field   func(childComplexity int) int
 		Message func(childComplexity int) int
+	}
+
+	Webhook struct {
+		CreatedAt   func(childComplexity int) int
+		Deliveries  func(childComplexity int, first *int, after *string) int
+		Description func(childComplexity int) int
+		Events      func(childComplexity int) int
+		ID          func(childComplexity int) int
+		URL         func(childComplexity int) int
+		UpdatedAt   func(childComplexity int) int
+	}
+
+	WebhookDelivery struct {
+		Attempts      func(childComplexity int) int
+		CreatedAt     func(childComplexity int) int
+		DeliveredAt   func(childComplexity int) int
+		Error         func(childComplexity int) int
+		ID            func(childComplexity int) int
+		LatencyMs     func(childComplexity int) int
+		NextAttemptAt func(childComplexity int) int
+		Status        func(childComplexity int) int
+		StatusCode    func(childComplexity int) int
+	}
+
+	WebhookDeliveryConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	WebhookDeliveryEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	WebhookPayload struct {
+		UserErrors func(childComplexity int) int
+		Webhook    func(childComplexity int) int
 	}
 }
 
@@ -587,6 +678,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CreateContentPayload.UserErrors(childComplexity), true
 
+	case "CreateWebhookPayload.secret":
+		if e.ComplexityRoot.CreateWebhookPayload.Secret == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateWebhookPayload.Secret(childComplexity), true
+	case "CreateWebhookPayload.userErrors":
+		if e.ComplexityRoot.CreateWebhookPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateWebhookPayload.UserErrors(childComplexity), true
+	case "CreateWebhookPayload.webhook":
+		if e.ComplexityRoot.CreateWebhookPayload.Webhook == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateWebhookPayload.Webhook(childComplexity), true
+
 	case "DeleteContentPayload.deletedContentId":
 		if e.ComplexityRoot.DeleteContentPayload.DeletedContentID == nil {
 			break
@@ -720,6 +830,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.LogOutPayload.UserErrors(childComplexity), true
 
+	case "MarkNotificationsReadPayload.unreadCount":
+		if e.ComplexityRoot.MarkNotificationsReadPayload.UnreadCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarkNotificationsReadPayload.UnreadCount(childComplexity), true
+	case "MarkNotificationsReadPayload.userErrors":
+		if e.ComplexityRoot.MarkNotificationsReadPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarkNotificationsReadPayload.UserErrors(childComplexity), true
+
 	case "Mutation.changeRole":
 		if e.ComplexityRoot.Mutation.ChangeRole == nil {
 			break
@@ -753,6 +876,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateContent(childComplexity, args["input"].(model.CreateContentInput)), true
+	case "Mutation.createWebhook":
+		if e.ComplexityRoot.Mutation.CreateWebhook == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createWebhook_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateWebhook(childComplexity, args["input"].(model.CreateWebhookInput)), true
 	case "Mutation.deleteContent":
 		if e.ComplexityRoot.Mutation.DeleteContent == nil {
 			break
@@ -764,6 +898,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteContent(childComplexity, args["input"].(model.DeleteContentInput)), true
+	case "Mutation.deleteWebhook":
+		if e.ComplexityRoot.Mutation.DeleteWebhook == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteWebhook_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteWebhook(childComplexity, args["input"].(model.DeleteWebhookInput)), true
 	case "Mutation.followUser":
 		if e.ComplexityRoot.Mutation.FollowUser == nil {
 			break
@@ -797,6 +942,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.LogOut(childComplexity, args["input"].(model.LogOutInput)), true
+	case "Mutation.markNotificationsRead":
+		if e.ComplexityRoot.Mutation.MarkNotificationsRead == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_markNotificationsRead_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MarkNotificationsRead(childComplexity, args["input"].(model.MarkNotificationsReadInput)), true
 	case "Mutation.publishContent":
 		if e.ComplexityRoot.Mutation.PublishContent == nil {
 			break
@@ -819,6 +975,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RecordInteraction(childComplexity, args["input"].(model.RecordInteractionInput)), true
+	case "Mutation.redeliverWebhook":
+		if e.ComplexityRoot.Mutation.RedeliverWebhook == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_redeliverWebhook_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RedeliverWebhook(childComplexity, args["input"].(model.RedeliverWebhookInput)), true
 	case "Mutation.revokeApiKey":
 		if e.ComplexityRoot.Mutation.RevokeAPIKey == nil {
 			break
@@ -874,6 +1041,92 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdatePreferences(childComplexity, args["input"].(model.UpdatePreferencesInput)), true
+	case "Mutation.updateWebhook":
+		if e.ComplexityRoot.Mutation.UpdateWebhook == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateWebhook_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateWebhook(childComplexity, args["input"].(model.UpdateWebhookInput)), true
+
+	case "Notification.actor":
+		if e.ComplexityRoot.Notification.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Notification.Actor(childComplexity), true
+	case "Notification.content":
+		if e.ComplexityRoot.Notification.Content == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Notification.Content(childComplexity), true
+	case "Notification.count":
+		if e.ComplexityRoot.Notification.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Notification.Count(childComplexity), true
+	case "Notification.createdAt":
+		if e.ComplexityRoot.Notification.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Notification.CreatedAt(childComplexity), true
+	case "Notification.id":
+		if e.ComplexityRoot.Notification.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Notification.ID(childComplexity), true
+	case "Notification.kind":
+		if e.ComplexityRoot.Notification.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Notification.Kind(childComplexity), true
+	case "Notification.readAt":
+		if e.ComplexityRoot.Notification.ReadAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Notification.ReadAt(childComplexity), true
+	case "Notification.updatedAt":
+		if e.ComplexityRoot.Notification.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Notification.UpdatedAt(childComplexity), true
+
+	case "NotificationConnection.edges":
+		if e.ComplexityRoot.NotificationConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationConnection.Edges(childComplexity), true
+	case "NotificationConnection.pageInfo":
+		if e.ComplexityRoot.NotificationConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationConnection.PageInfo(childComplexity), true
+
+	case "NotificationEdge.cursor":
+		if e.ComplexityRoot.NotificationEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationEdge.Cursor(childComplexity), true
+	case "NotificationEdge.node":
+		if e.ComplexityRoot.NotificationEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationEdge.Node(childComplexity), true
 
 	case "NotificationSettings.email":
 		if e.ComplexityRoot.NotificationSettings.Email == nil {
@@ -1107,6 +1360,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RecordInteractionPayload.UserErrors(childComplexity), true
 
+	case "RedeliverWebhookPayload.delivery":
+		if e.ComplexityRoot.RedeliverWebhookPayload.Delivery == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RedeliverWebhookPayload.Delivery(childComplexity), true
+	case "RedeliverWebhookPayload.userErrors":
+		if e.ComplexityRoot.RedeliverWebhookPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RedeliverWebhookPayload.UserErrors(childComplexity), true
+
 	case "RevokeApiKeyPayload.apiKey":
 		if e.ComplexityRoot.RevokeApiKeyPayload.APIKey == nil {
 			break
@@ -1176,6 +1442,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SignUpPayload.Viewer(childComplexity), true
+
+	case "Subscription.contentPublished":
+		if e.ComplexityRoot.Subscription.ContentPublished == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_contentPublished_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ContentPublished(childComplexity, args["topicIds"].([]string)), true
+	case "Subscription.notificationAdded":
+		if e.ComplexityRoot.Subscription.NotificationAdded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.NotificationAdded(childComplexity), true
 
 	case "Topic.contents":
 		if e.ComplexityRoot.Topic.Contents == nil {
@@ -1359,6 +1643,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.ID(childComplexity), true
+	case "User.notifications":
+		if e.ComplexityRoot.User.Notifications == nil {
+			break
+		}
+
+		args, err := ec.field_User_notifications_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.User.Notifications(childComplexity, args["first"].(*int), args["after"].(*string), args["unreadOnly"].(*bool)), true
 	case "User.preferences":
 		if e.ComplexityRoot.User.Preferences == nil {
 			break
@@ -1371,6 +1666,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.Role(childComplexity), true
+	case "User.unreadNotificationCount":
+		if e.ComplexityRoot.User.UnreadNotificationCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.UnreadNotificationCount(childComplexity), true
+	case "User.webhooks":
+		if e.ComplexityRoot.User.Webhooks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Webhooks(childComplexity), true
 
 	case "UserError.code":
 		if e.ComplexityRoot.UserError.Code == nil {
@@ -1391,6 +1698,148 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.UserError.Message(childComplexity), true
 
+	case "Webhook.createdAt":
+		if e.ComplexityRoot.Webhook.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Webhook.CreatedAt(childComplexity), true
+	case "Webhook.deliveries":
+		if e.ComplexityRoot.Webhook.Deliveries == nil {
+			break
+		}
+
+		args, err := ec.field_Webhook_deliveries_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Webhook.Deliveries(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Webhook.description":
+		if e.ComplexityRoot.Webhook.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Webhook.Description(childComplexity), true
+	case "Webhook.events":
+		if e.ComplexityRoot.Webhook.Events == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Webhook.Events(childComplexity), true
+	case "Webhook.id":
+		if e.ComplexityRoot.Webhook.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Webhook.ID(childComplexity), true
+	case "Webhook.url":
+		if e.ComplexityRoot.Webhook.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Webhook.URL(childComplexity), true
+	case "Webhook.updatedAt":
+		if e.ComplexityRoot.Webhook.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Webhook.UpdatedAt(childComplexity), true
+
+	case "WebhookDelivery.attempts":
+		if e.ComplexityRoot.WebhookDelivery.Attempts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookDelivery.Attempts(childComplexity), true
+	case "WebhookDelivery.createdAt":
+		if e.ComplexityRoot.WebhookDelivery.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookDelivery.CreatedAt(childComplexity), true
+	case "WebhookDelivery.deliveredAt":
+		if e.ComplexityRoot.WebhookDelivery.DeliveredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookDelivery.DeliveredAt(childComplexity), true
+	case "WebhookDelivery.error":
+		if e.ComplexityRoot.WebhookDelivery.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookDelivery.Error(childComplexity), true
+	case "WebhookDelivery.id":
+		if e.ComplexityRoot.WebhookDelivery.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookDelivery.ID(childComplexity), true
+	case "WebhookDelivery.latencyMs":
+		if e.ComplexityRoot.WebhookDelivery.LatencyMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookDelivery.LatencyMs(childComplexity), true
+	case "WebhookDelivery.nextAttemptAt":
+		if e.ComplexityRoot.WebhookDelivery.NextAttemptAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookDelivery.NextAttemptAt(childComplexity), true
+	case "WebhookDelivery.status":
+		if e.ComplexityRoot.WebhookDelivery.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookDelivery.Status(childComplexity), true
+	case "WebhookDelivery.statusCode":
+		if e.ComplexityRoot.WebhookDelivery.StatusCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookDelivery.StatusCode(childComplexity), true
+
+	case "WebhookDeliveryConnection.edges":
+		if e.ComplexityRoot.WebhookDeliveryConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookDeliveryConnection.Edges(childComplexity), true
+	case "WebhookDeliveryConnection.pageInfo":
+		if e.ComplexityRoot.WebhookDeliveryConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookDeliveryConnection.PageInfo(childComplexity), true
+
+	case "WebhookDeliveryEdge.cursor":
+		if e.ComplexityRoot.WebhookDeliveryEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookDeliveryEdge.Cursor(childComplexity), true
+	case "WebhookDeliveryEdge.node":
+		if e.ComplexityRoot.WebhookDeliveryEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookDeliveryEdge.Node(childComplexity), true
+
+	case "WebhookPayload.userErrors":
+		if e.ComplexityRoot.WebhookPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookPayload.UserErrors(childComplexity), true
+	case "WebhookPayload.webhook":
+		if e.ComplexityRoot.WebhookPayload.Webhook == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookPayload.Webhook(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -1405,18 +1854,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ContentOrder", ec.unmarshalInputContentOrder),
 			graphql.NewInputUnmarshaler("CreateApiKeyInput", ec.unmarshalInputCreateApiKeyInput),
 			graphql.NewInputUnmarshaler("CreateContentInput", ec.unmarshalInputCreateContentInput),
+			graphql.NewInputUnmarshaler("CreateWebhookInput", ec.unmarshalInputCreateWebhookInput),
 			graphql.NewInputUnmarshaler("DeleteContentInput", ec.unmarshalInputDeleteContentInput),
+			graphql.NewInputUnmarshaler("DeleteWebhookInput", ec.unmarshalInputDeleteWebhookInput),
 			graphql.NewInputUnmarshaler("FollowUserInput", ec.unmarshalInputFollowUserInput),
 			graphql.NewInputUnmarshaler("LogInInput", ec.unmarshalInputLogInInput),
 			graphql.NewInputUnmarshaler("LogOutInput", ec.unmarshalInputLogOutInput),
+			graphql.NewInputUnmarshaler("MarkNotificationsReadInput", ec.unmarshalInputMarkNotificationsReadInput),
 			graphql.NewInputUnmarshaler("NotificationSettingsInput", ec.unmarshalInputNotificationSettingsInput),
 			graphql.NewInputUnmarshaler("PublishContentInput", ec.unmarshalInputPublishContentInput),
 			graphql.NewInputUnmarshaler("RecordInteractionInput", ec.unmarshalInputRecordInteractionInput),
+			graphql.NewInputUnmarshaler("RedeliverWebhookInput", ec.unmarshalInputRedeliverWebhookInput),
 			graphql.NewInputUnmarshaler("RevokeApiKeyInput", ec.unmarshalInputRevokeApiKeyInput),
 			graphql.NewInputUnmarshaler("SignUpInput", ec.unmarshalInputSignUpInput),
 			graphql.NewInputUnmarshaler("TopicWeightInput", ec.unmarshalInputTopicWeightInput),
 			graphql.NewInputUnmarshaler("UpdateContentInput", ec.unmarshalInputUpdateContentInput),
 			graphql.NewInputUnmarshaler("UpdatePreferencesInput", ec.unmarshalInputUpdatePreferencesInput),
+			graphql.NewInputUnmarshaler("UpdateWebhookInput", ec.unmarshalInputUpdateWebhookInput),
 		)
 	}
 	first := true
@@ -1467,6 +1921,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 				Data: buf.Bytes(),
 			}
 		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
@@ -1507,6 +1978,8 @@ enum ApiKeyScope {
   PREFERENCES_READ
   "Change the owner's preferences (` + "`" + `preferences:write` + "`" + `)."
   PREFERENCES_WRITE
+  "List, create, change and delete the owner's webhooks and see their deliveries (` + "`" + `webhooks` + "`" + `)."
+  WEBHOOKS
 }
 
 "An integrator API key. Its secret is shown once, when it is created, and never stored."
@@ -1924,6 +2397,257 @@ extend type Mutation {
   deleteContent("What to delete." input: DeleteContentInput!): DeleteContentPayload! @auth(requires: AUTHOR) @scope(requires: CONTENT_WRITE)
 }
 `, BuiltIn: false},
+	{Name: "../schema/notifications.graphqls", Input: `"What a notification is about."
+enum NotificationKind {
+  "An item was published under a topic you gave a weight of 0.5 or more."
+  CONTENT_PUBLISHED
+  "An author you follow published an item."
+  FOLLOWED_AUTHOR_PUBLISHED
+  "Someone started following you."
+  NEW_FOLLOWER
+  "People liked one of your items; ` + "`" + `count` + "`" + ` says how many since you last read it."
+  CONTENT_LIKED
+}
+
+"Something you were told in the app. Only its owner can read it."
+type Notification implements Node {
+  "The notification's opaque global ID."
+  id: ID!
+  "What it is about."
+  kind: NotificationKind!
+  "The item it is about (published or liked), when there is one and you may see it."
+  content: Content
+  "Who did it: the author who published, the new follower, or the latest person who liked."
+  actor: User
+  "How many people it counts: 1, or more for likes of one item gathered while unread."
+  count: Int!
+  "When it was first made."
+  createdAt: Time!
+  "When it last changed (a new like raises it): the order of the list."
+  updatedAt: Time!
+  "When you marked it read; null while unread."
+  readAt: Time
+}
+
+"A page of notifications, most recently changed first."
+type NotificationConnection {
+  "The notifications of this page."
+  edges: [NotificationEdge!]!
+  "Where this page sits in the list."
+  pageInfo: PageInfo!
+}
+
+"One notification in a list."
+type NotificationEdge {
+  "Pass to ` + "`" + `after` + "`" + ` for the next page."
+  cursor: String!
+  "The notification."
+  node: Notification!
+}
+
+extend type User {
+  "The user's in-app notifications, most recently changed first. Only the user themselves can read them."
+  notifications(
+    "How many, 1 to 100 (default 20)."
+    first: Int
+    "Return notifications after this cursor."
+    after: String
+    "Only those not yet marked read."
+    unreadOnly: Boolean = false
+  ): NotificationConnection @private(scope: USERS_READ)
+  "How many of the user's in-app notifications are unread. Only the user themselves can read it."
+  unreadNotificationCount: Int @private(scope: USERS_READ)
+  "The user's webhooks, newest first (at most 20). Only the user themselves, or their API key with the WEBHOOKS scope, can list them."
+  webhooks: [Webhook!] @private(scope: WEBHOOKS)
+}
+
+"Which notifications to mark read: some by ID, or all."
+input MarkNotificationsReadInput {
+  "The notifications to mark read, at most 100."
+  ids: [ID!]
+  "Mark every notification read."
+  all: Boolean = false
+}
+
+"The result of markNotificationsRead."
+type MarkNotificationsReadPayload {
+  "How many notifications stay unread."
+  unreadCount: Int
+  "What was wrong with the input, if anything."
+  userErrors: [UserError!]!
+}
+
+"An event a webhook can be told about."
+enum WebhookEvent {
+  "An item anyone may see was published (` + "`" + `content.published` + "`" + `)."
+  CONTENT_PUBLISHED
+  "Someone started following the webhook's owner (` + "`" + `user.followed` + "`" + `)."
+  USER_FOLLOWED
+  "Someone liked one of the owner's items (` + "`" + `content.liked` + "`" + `)."
+  CONTENT_LIKED
+}
+
+"""
+An integrator's endpoint. Tailor POSTs a JSON body ` + "`" + `{type, timestamp, data}` + "`" + ` for each event it
+subscribes to, signed following the Standard Webhooks conventions: headers ` + "`" + `webhook-id` + "`" + ` (the same
+on every retry of one delivery), ` + "`" + `webhook-timestamp` + "`" + ` and ` + "`" + `webhook-signature` + "`" + `
+(` + "`" + `v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">` + "`" + `, keyed with the secret after its
+` + "`" + `whsec_` + "`" + ` prefix, base64-decoded). Failed deliveries are retried with exponential back-off.
+"""
+type Webhook implements Node {
+  "The webhook's opaque global ID."
+  id: ID!
+  "Where events are POSTed."
+  url: String!
+  "The events it subscribes to."
+  events: [WebhookEvent!]!
+  "What the integrator wrote about it."
+  description: String!
+  "When it was created."
+  createdAt: Time!
+  "When it last changed."
+  updatedAt: Time!
+  "Its deliveries, newest first: each attempt's outcome."
+  deliveries(
+    "How many, 1 to 100 (default 20)."
+    first: Int
+    "Return deliveries after this cursor."
+    after: String
+  ): WebhookDeliveryConnection!
+}
+
+"Where a delivery stands."
+enum DeliveryStatus {
+  "Waiting for its first or next attempt."
+  PENDING
+  "The receiver answered 2xx."
+  DELIVERED
+  "Every attempt failed, or the receiver refused it for good (410 Gone, an invalid address); ` + "`" + `redeliverWebhook` + "`" + ` tries again."
+  DEAD
+}
+
+"One event sent, or to send, to a webhook."
+type WebhookDelivery {
+  "The delivery's ID, for redeliverWebhook; its ` + "`" + `webhook-id` + "`" + ` header is ` + "`" + `msg_` + "`" + ` and the number it encodes."
+  id: ID!
+  "Where it stands."
+  status: DeliveryStatus!
+  "How many attempts were made."
+  attempts: Int!
+  "The HTTP status of the last attempt, if the receiver answered."
+  statusCode: Int
+  "How long the last attempt took, in milliseconds."
+  latencyMs: Int
+  "Why the last attempt failed, if it did."
+  error: String
+  "When it was queued."
+  createdAt: Time!
+  "When it was delivered."
+  deliveredAt: Time
+  "When the next attempt is due, while pending."
+  nextAttemptAt: Time
+}
+
+"A page of deliveries, newest first."
+type WebhookDeliveryConnection {
+  "The deliveries of this page."
+  edges: [WebhookDeliveryEdge!]!
+  "Where this page sits in the list."
+  pageInfo: PageInfo!
+}
+
+"One delivery in a list."
+type WebhookDeliveryEdge {
+  "Pass to ` + "`" + `after` + "`" + ` for the next page."
+  cursor: String!
+  "The delivery."
+  node: WebhookDelivery!
+}
+
+"A webhook to create."
+input CreateWebhookInput {
+  "Where to POST events: an http or https URL of a public address."
+  url: String!
+  "The events to send, at least one."
+  events: [WebhookEvent!]!
+  "What it is for, up to 500 characters."
+  description: String
+}
+
+"The result of createWebhook."
+type CreateWebhookPayload {
+  "The webhook."
+  webhook: Webhook
+  "The signing secret (` + "`" + `whsec_…` + "`" + `). It is shown now and never again."
+  secret: String
+  "What was wrong with the input, if anything."
+  userErrors: [UserError!]!
+}
+
+"Changes to a webhook; omitted fields stay."
+input UpdateWebhookInput {
+  "The webhook to change."
+  id: ID!
+  "A new URL."
+  url: String
+  "A new set of events."
+  events: [WebhookEvent!]
+  "A new description."
+  description: String
+}
+
+"The result of updateWebhook or deleteWebhook."
+type WebhookPayload {
+  "The webhook (as it was, for deleteWebhook)."
+  webhook: Webhook
+  "What was wrong with the input, if anything."
+  userErrors: [UserError!]!
+}
+
+"The webhook to delete."
+input DeleteWebhookInput {
+  "The webhook."
+  id: ID!
+}
+
+"The delivery to send again."
+input RedeliverWebhookInput {
+  "The delivery, from ` + "`" + `Webhook.deliveries` + "`" + `."
+  deliveryId: ID!
+}
+
+"The result of redeliverWebhook."
+type RedeliverWebhookPayload {
+  "The delivery, pending again."
+  delivery: WebhookDelivery
+  "What was wrong with the input, if anything."
+  userErrors: [UserError!]!
+}
+
+extend type Mutation {
+  "Marks the viewer's notifications read, some or all, and says how many stay unread."
+  markNotificationsRead("Which." input: MarkNotificationsReadInput!): MarkNotificationsReadPayload! @auth @scope(requires: USERS_READ)
+  "Creates a webhook for the viewer. Needs a signed-in user, or an API key with the WEBHOOKS scope."
+  createWebhook("The webhook." input: CreateWebhookInput!): CreateWebhookPayload! @auth @scope(requires: WEBHOOKS)
+  "Changes one of the viewer's webhooks."
+  updateWebhook("The changes." input: UpdateWebhookInput!): WebhookPayload! @auth @scope(requires: WEBHOOKS)
+  "Deletes one of the viewer's webhooks and its deliveries."
+  deleteWebhook("Which." input: DeleteWebhookInput!): WebhookPayload! @auth @scope(requires: WEBHOOKS)
+  "Queues one of the viewer's webhook deliveries again, due now."
+  redeliverWebhook("Which." input: RedeliverWebhookInput!): RedeliverWebhookPayload! @auth @scope(requires: WEBHOOKS)
+}
+
+"""
+Live events over a websocket (the graphql-transport-ws protocol at /graphql). Authenticate in
+` + "`" + `connection_init` + "`" + `'s payload: ` + "`" + `{"Authorization": "Bearer <access token>"}` + "`" + `.
+"""
+type Subscription {
+  "The signed-in viewer's new or changed in-app notifications, as they are made."
+  notificationAdded: Notification!
+  "Items published from now on that the subscriber may see, under any of the given topics (all topics when omitted)."
+  contentPublished("At most 50 topics." topicIds: [ID!]): Content!
+}
+`, BuiltIn: false},
 	{Name: "../schema/personalization.graphqls", Input: `"What a user can do with a content item."
 enum InteractionKind {
   "Opened the item (send ` + "`" + `dwellMs` + "`" + ` for how long it was read, watched or listened to). Another view of the same item within 30 minutes adds its dwell time but counts as the same view."
@@ -2174,6 +2898,7 @@ Tailor serves users, content and per-user preferences. Every object with an ` + 
 schema {
   query: Query
   mutation: Mutation
+  subscription: Subscription
 }
 
 """
@@ -2569,6 +3294,18 @@ func (ec *executionContext) childFields_CreateContentPayload(ctx context.Context
 	return nil, fmt.Errorf("no field named %q was found under type CreateContentPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_CreateWebhookPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "webhook":
+		return ec.fieldContext_CreateWebhookPayload_webhook(ctx, field)
+	case "secret":
+		return ec.fieldContext_CreateWebhookPayload_secret(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CreateWebhookPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateWebhookPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_DeleteContentPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "deletedContentId":
@@ -2653,6 +3390,58 @@ func (ec *executionContext) childFields_LogOutPayload(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type LogOutPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_MarkNotificationsReadPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "unreadCount":
+		return ec.fieldContext_MarkNotificationsReadPayload_unreadCount(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_MarkNotificationsReadPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MarkNotificationsReadPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Notification(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Notification_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_Notification_kind(ctx, field)
+	case "content":
+		return ec.fieldContext_Notification_content(ctx, field)
+	case "actor":
+		return ec.fieldContext_Notification_actor(ctx, field)
+	case "count":
+		return ec.fieldContext_Notification_count(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Notification_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Notification_updatedAt(ctx, field)
+	case "readAt":
+		return ec.fieldContext_Notification_readAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Notification", field.Name)
+}
+
+func (ec *executionContext) childFields_NotificationConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_NotificationConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_NotificationConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NotificationConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_NotificationEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_NotificationEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_NotificationEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NotificationEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_NotificationSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "email":
@@ -2721,6 +3510,16 @@ func (ec *executionContext) childFields_RecordInteractionPayload(ctx context.Con
 		return ec.fieldContext_RecordInteractionPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RecordInteractionPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_RedeliverWebhookPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "delivery":
+		return ec.fieldContext_RedeliverWebhookPayload_delivery(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_RedeliverWebhookPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RedeliverWebhookPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_RevokeApiKeyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2859,6 +3658,12 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_preferences(ctx, field)
 	case "apiKeys":
 		return ec.fieldContext_User_apiKeys(ctx, field)
+	case "notifications":
+		return ec.fieldContext_User_notifications(ctx, field)
+	case "unreadNotificationCount":
+		return ec.fieldContext_User_unreadNotificationCount(ctx, field)
+	case "webhooks":
+		return ec.fieldContext_User_webhooks(ctx, field)
 	case "bookmarks":
 		return ec.fieldContext_User_bookmarks(ctx, field)
 	case "history":
@@ -2877,6 +3682,80 @@ func (ec *executionContext) childFields_UserError(ctx context.Context, field gra
 		return ec.fieldContext_UserError_code(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UserError", field.Name)
+}
+
+func (ec *executionContext) childFields_Webhook(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Webhook_id(ctx, field)
+	case "url":
+		return ec.fieldContext_Webhook_url(ctx, field)
+	case "events":
+		return ec.fieldContext_Webhook_events(ctx, field)
+	case "description":
+		return ec.fieldContext_Webhook_description(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Webhook_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Webhook_updatedAt(ctx, field)
+	case "deliveries":
+		return ec.fieldContext_Webhook_deliveries(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Webhook", field.Name)
+}
+
+func (ec *executionContext) childFields_WebhookDelivery(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_WebhookDelivery_id(ctx, field)
+	case "status":
+		return ec.fieldContext_WebhookDelivery_status(ctx, field)
+	case "attempts":
+		return ec.fieldContext_WebhookDelivery_attempts(ctx, field)
+	case "statusCode":
+		return ec.fieldContext_WebhookDelivery_statusCode(ctx, field)
+	case "latencyMs":
+		return ec.fieldContext_WebhookDelivery_latencyMs(ctx, field)
+	case "error":
+		return ec.fieldContext_WebhookDelivery_error(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_WebhookDelivery_createdAt(ctx, field)
+	case "deliveredAt":
+		return ec.fieldContext_WebhookDelivery_deliveredAt(ctx, field)
+	case "nextAttemptAt":
+		return ec.fieldContext_WebhookDelivery_nextAttemptAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WebhookDelivery", field.Name)
+}
+
+func (ec *executionContext) childFields_WebhookDeliveryConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_WebhookDeliveryConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_WebhookDeliveryConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WebhookDeliveryConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_WebhookDeliveryEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_WebhookDeliveryEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_WebhookDeliveryEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WebhookDeliveryEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_WebhookPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "webhook":
+		return ec.fieldContext_WebhookPayload_webhook(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_WebhookPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WebhookPayload", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -23,6 +23,7 @@ Commands:
   migrate   apply or inspect schema migrations: up, down, status
   seed      write the deterministic demo dataset into an empty database
   schema    print the GraphQL schema (SDL)
+  worker    run the notification worker alone (fan-out, mail, webhooks, digests)
   eval      measure the feed against baselines on a seeded database with a time-based hold-out
 
 Configuration comes from environment variables; see the README.`
@@ -48,6 +49,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return seedCommand(ctx, cfg, rest, stdout)
 	case "eval":
 		return evalCommand(ctx, cfg, rest, stdout)
+	case "worker":
+		return workerCommand(ctx, cfg, rest, stdout)
 	case "schema":
 		_, err := io.WriteString(stdout, graph.SDL())
 		return err

@@ -22,6 +22,7 @@ import (
 	"github.com/tailorhq/tailor/internal/auth"
 	"github.com/tailorhq/tailor/internal/config"
 	"github.com/tailorhq/tailor/internal/loaders"
+	"github.com/tailorhq/tailor/internal/notify"
 	"github.com/tailorhq/tailor/internal/password"
 	"github.com/tailorhq/tailor/internal/postgres"
 	"github.com/tailorhq/tailor/internal/relay"
@@ -141,12 +142,23 @@ func seedWhenEmpty(ctx context.Context, db *sqlx.DB, logger *slog.Logger) error 
 
 // newMux routes Tailor's public HTTP endpoints.
 func newMux(ctx context.Context, cfg config.Config, db *sqlx.DB, logger *slog.Logger) (http.Handler, error) {
-	authService, err := newAuth(ctx, cfg, db, logger)
+	authService, key, err := newAuth(ctx, cfg, db, logger)
 	if err != nil {
 		return nil, err
 	}
 	services, stores := wire(cfg, db, authService)
+	hub := notify.NewHub(postgres.NewNotificationStore(db), stores.Contents, cfg.SubscriberBuffer, logger)
+	services.Live = hub
+	if err := startNotifications(ctx, cfg, db, key, hub, cfg.Worker, logger); err != nil {
+		return nil, err
+	}
+	unsubscribe, err := unsubscribeHandler(db, key, logger)
+	if err != nil {
+		return nil, err
+	}
 	return graph.NewHTTPHandler(graph.Options{
+		Unsubscribe:      unsubscribe,
+		WebsocketOrigins: splitList(cfg.WSOrigins),
 		Services: services,
 		Stores:   stores,
 		Logger:   logger,
@@ -191,36 +203,45 @@ type authStore interface {
 	DevelopmentSigningKey(ctx context.Context, newKey func() (auth.Key, error)) (auth.Key, bool, error)
 }
 
-// newAuth builds the identity service with the configured signing keys. Only in development
-// (cfg.Dev) may it sign with the development key kept in the database instead.
-func newAuth(ctx context.Context, cfg config.Config, db *sqlx.DB, logger *slog.Logger) (*auth.Service, error) {
-	accounts, err := sessionStore(ctx, cfg, db, logger)
-	if err != nil {
-		return nil, err
-	}
-	var current auth.Key
+// signingKey is the key that signs access tokens: the configured one, or, only in
+// development (cfg.Dev), the development key kept in the database.
+func signingKey(ctx context.Context, cfg config.Config, accounts interface {
+	DevelopmentSigningKey(ctx context.Context, newKey func() (auth.Key, error)) (auth.Key, bool, error)
+}, logger *slog.Logger) (auth.Key, error) {
 	switch {
 	case cfg.SigningKey != "":
 		k, err := auth.ParseKey(cfg.SigningKey)
 		if err != nil {
-			return nil, fmt.Errorf("TAILOR_TOKEN_SIGNING_KEY: %w", err)
+			return auth.Key{}, fmt.Errorf("TAILOR_TOKEN_SIGNING_KEY: %w", err)
 		}
-		current = k
+		return k, nil
 	case !cfg.Dev:
-		return nil, errNoSigningKey
-	default:
-		k, created, err := accounts.DevelopmentSigningKey(ctx, func() (auth.Key, error) {
-			return auth.NewKey("dev-" + time.Now().UTC().Format("20060102"))
-		})
-		if err != nil {
-			return nil, err
-		}
-		current = k
-		if created {
-			logger.Warn("TAILOR_TOKEN_SIGNING_KEY is not set: generated a development signing key and stored it in the database; set a key of your own in production", "kid", k.ID)
-		} else {
-			logger.Warn("TAILOR_TOKEN_SIGNING_KEY is not set: signing with the development key stored in the database", "kid", k.ID)
-		}
+		return auth.Key{}, errNoSigningKey
+	}
+	k, created, err := accounts.DevelopmentSigningKey(ctx, func() (auth.Key, error) {
+		return auth.NewKey("dev-" + time.Now().UTC().Format("20060102"))
+	})
+	if err != nil {
+		return auth.Key{}, err
+	}
+	if created {
+		logger.Warn("TAILOR_TOKEN_SIGNING_KEY is not set: generated a development signing key and stored it in the database; set a key of your own in production", "kid", k.ID)
+	} else {
+		logger.Warn("TAILOR_TOKEN_SIGNING_KEY is not set: signing with the development key stored in the database", "kid", k.ID)
+	}
+	return k, nil
+}
+
+// newAuth builds the identity service with the configured signing keys, and returns the
+// current key with it.
+func newAuth(ctx context.Context, cfg config.Config, db *sqlx.DB, logger *slog.Logger) (*auth.Service, auth.Key, error) {
+	accounts, err := sessionStore(ctx, cfg, db, logger)
+	if err != nil {
+		return nil, auth.Key{}, err
+	}
+	current, err := signingKey(ctx, cfg, accounts, logger)
+	if err != nil {
+		return nil, auth.Key{}, err
 	}
 	var previous []auth.Key
 	for _, s := range strings.Split(cfg.PreviousKeys, ",") {
@@ -229,13 +250,14 @@ func newAuth(ctx context.Context, cfg config.Config, db *sqlx.DB, logger *slog.L
 		}
 		k, err := auth.ParseKey(s)
 		if err != nil {
-			return nil, fmt.Errorf("TAILOR_TOKEN_PREVIOUS_KEYS: %w", err)
+			return nil, auth.Key{}, fmt.Errorf("TAILOR_TOKEN_PREVIOUS_KEYS: %w", err)
 		}
 		previous = append(previous, k)
 	}
 	policy := auth.DefaultAttemptPolicy()
 	policy.AccountFree, policy.AddressFree, policy.SignUpFree = cfg.LoginAccountFree, cfg.LoginAddressFree, cfg.SignUpFree
-	return auth.NewService(accounts, accounts, policy, auth.NewTokens(current, previous, cfg.TokenTTL, time.Now), logger)
+	service, err := auth.NewService(accounts, accounts, policy, auth.NewTokens(current, previous, cfg.TokenTTL, time.Now), logger)
+	return service, current, err
 }
 
 // publishScheduled publishes scheduled content as its time comes, until ctx ends.
@@ -282,4 +304,15 @@ func serveAdmin(addr string, db *sqlx.DB, logger *slog.Logger) (stop func(), err
 	go srv.Serve(ln)
 	logger.Info("serving metrics and profiles", "metrics", "http://"+ln.Addr().String()+"/metrics", "pprof", "http://"+ln.Addr().String()+"/debug/pprof/")
 	return func() { srv.Close() }, nil
+}
+
+// splitList reads a comma-separated setting, without empty entries.
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
 }

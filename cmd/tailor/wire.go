@@ -12,6 +12,7 @@ import (
 	"github.com/tailorhq/tailor/internal/feed"
 	"github.com/tailorhq/tailor/internal/habits"
 	"github.com/tailorhq/tailor/internal/loaders"
+	"github.com/tailorhq/tailor/internal/notify"
 	"github.com/tailorhq/tailor/internal/postgres"
 	"github.com/tailorhq/tailor/internal/relay"
 	"github.com/tailorhq/tailor/internal/search"
@@ -32,6 +33,7 @@ func wire(cfg config.Config, db *sqlx.DB, authService *auth.Service) (graph.Serv
 			feed.Options{Reuse: cfg.FeedReuse, CatalogueAge: cfg.FeedCatalogueAge,
 				Diversity: feed.DefaultDiversity.Scaled(cfg.FeedDiversity), Pages: pages}),
 		Editor: content.NewEditor(postgres.NewEditStore(db), time.Now),
+		Notify: notify.NewService(postgres.NewNotificationStore(db), cfg.WebhooksPrivate || cfg.Dev),
 		Auth:   authService,
 	}
 	stores := loaders.Stores{Users: users, Topics: topics, Contents: contents,

@@ -15,6 +15,7 @@ import (
 	"github.com/tailorhq/tailor/internal/content"
 	"github.com/tailorhq/tailor/internal/feed"
 	"github.com/tailorhq/tailor/internal/habits"
+	"github.com/tailorhq/tailor/internal/notify"
 	"github.com/tailorhq/tailor/internal/relay"
 	"github.com/tailorhq/tailor/internal/user"
 )
@@ -116,6 +117,26 @@ type CreateContentPayload struct {
 	UserErrors []*apperr.FieldError `json:"userErrors"`
 }
 
+// A webhook to create.
+type CreateWebhookInput struct {
+	// Where to POST events: an http or https URL of a public address.
+	URL string `json:"url"`
+	// The events to send, at least one.
+	Events []notify.Event `json:"events"`
+	// What it is for, up to 500 characters.
+	Description *string `json:"description,omitempty"`
+}
+
+// The result of createWebhook.
+type CreateWebhookPayload struct {
+	// The webhook.
+	Webhook *notify.Webhook `json:"webhook,omitempty"`
+	// The signing secret (`whsec_…`). It is shown now and never again.
+	Secret *string `json:"secret,omitempty"`
+	// What was wrong with the input, if anything.
+	UserErrors []*apperr.FieldError `json:"userErrors"`
+}
+
 // Deletes a content item.
 type DeleteContentInput struct {
 	// The item's global ID.
@@ -128,6 +149,12 @@ type DeleteContentPayload struct {
 	DeletedContentID *string `json:"deletedContentId,omitempty"`
 	// What was wrong with the input; empty on success.
 	UserErrors []*apperr.FieldError `json:"userErrors"`
+}
+
+// The webhook to delete.
+type DeleteWebhookInput struct {
+	// The webhook.
+	ID string `json:"id"`
 }
 
 // A page of the viewer's feed.
@@ -186,8 +213,40 @@ type LogOutPayload struct {
 	UserErrors []*apperr.FieldError `json:"userErrors"`
 }
 
+// Which notifications to mark read: some by ID, or all.
+type MarkNotificationsReadInput struct {
+	// The notifications to mark read, at most 100.
+	Ids []string `json:"ids,omitempty"`
+	// Mark every notification read.
+	All *bool `json:"all,omitempty"`
+}
+
+// The result of markNotificationsRead.
+type MarkNotificationsReadPayload struct {
+	// How many notifications stay unread.
+	UnreadCount *int `json:"unreadCount,omitempty"`
+	// What was wrong with the input, if anything.
+	UserErrors []*apperr.FieldError `json:"userErrors"`
+}
+
 // The entry points for changing Tailor's data. Each takes one `input` and returns a payload with `userErrors`.
 type Mutation struct {
+}
+
+// A page of notifications, most recently changed first.
+type NotificationConnection struct {
+	// The notifications of this page.
+	Edges []*NotificationEdge `json:"edges"`
+	// Where this page sits in the list.
+	PageInfo *relay.PageInfo `json:"pageInfo"`
+}
+
+// One notification in a list.
+type NotificationEdge struct {
+	// Pass to `after` for the next page.
+	Cursor string `json:"cursor"`
+	// The notification.
+	Node *notify.Notification `json:"node"`
 }
 
 // How a user wants to be notified.
@@ -244,6 +303,20 @@ type RecordInteractionPayload struct {
 	UserErrors []*apperr.FieldError `json:"userErrors"`
 }
 
+// The delivery to send again.
+type RedeliverWebhookInput struct {
+	// The delivery, from `Webhook.deliveries`.
+	DeliveryID string `json:"deliveryId"`
+}
+
+// The result of redeliverWebhook.
+type RedeliverWebhookPayload struct {
+	// The delivery, pending again.
+	Delivery *notify.Delivery `json:"delivery,omitempty"`
+	// What was wrong with the input, if anything.
+	UserErrors []*apperr.FieldError `json:"userErrors"`
+}
+
 // Revokes an API key.
 type RevokeAPIKeyInput struct {
 	// The key's global ID.
@@ -286,6 +359,11 @@ type SignUpInput struct {
 	DisplayName string `json:"displayName"`
 	// At least 10 characters, not common, not containing the handle or email.
 	Password string `json:"password"`
+}
+
+// Live events over a websocket (the graphql-transport-ws protocol at /graphql). Authenticate in
+// `connection_init`'s payload: `{"Authorization": "Bearer <access token>"}`.
+type Subscription struct {
 }
 
 // A topic and the weight to give it.
@@ -349,6 +427,42 @@ type UpdatePreferencesPayload struct {
 	// The preferences after the change.
 	Preferences *user.Preferences `json:"preferences,omitempty"`
 	// What was wrong with the input; empty on success. Nothing is changed when it is not empty.
+	UserErrors []*apperr.FieldError `json:"userErrors"`
+}
+
+// Changes to a webhook; omitted fields stay.
+type UpdateWebhookInput struct {
+	// The webhook to change.
+	ID string `json:"id"`
+	// A new URL.
+	URL *string `json:"url,omitempty"`
+	// A new set of events.
+	Events []notify.Event `json:"events,omitempty"`
+	// A new description.
+	Description *string `json:"description,omitempty"`
+}
+
+// A page of deliveries, newest first.
+type WebhookDeliveryConnection struct {
+	// The deliveries of this page.
+	Edges []*WebhookDeliveryEdge `json:"edges"`
+	// Where this page sits in the list.
+	PageInfo *relay.PageInfo `json:"pageInfo"`
+}
+
+// One delivery in a list.
+type WebhookDeliveryEdge struct {
+	// Pass to `after` for the next page.
+	Cursor string `json:"cursor"`
+	// The delivery.
+	Node *notify.Delivery `json:"node"`
+}
+
+// The result of updateWebhook or deleteWebhook.
+type WebhookPayload struct {
+	// The webhook (as it was, for deleteWebhook).
+	Webhook *notify.Webhook `json:"webhook,omitempty"`
+	// What was wrong with the input, if anything.
 	UserErrors []*apperr.FieldError `json:"userErrors"`
 }
 

@@ -271,6 +271,7 @@ var scopeNames = map[access.Scope]string{
 	access.ScopeContentRead: "CONTENT_READ", access.ScopeContentWrite: "CONTENT_WRITE",
 	access.ScopeUsersRead: "USERS_READ", access.ScopeUsersEmail: "USERS_EMAIL",
 	access.ScopePreferencesRead: "PREFERENCES_READ", access.ScopePreferencesWrite: "PREFERENCES_WRITE",
+	access.ScopeWebhooks: "WEBHOOKS",
 }
 
 func roleOf(name string) user.Role {

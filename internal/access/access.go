@@ -21,11 +21,12 @@ const (
 	ScopeUsersEmail       Scope = "users:email"
 	ScopePreferencesRead  Scope = "preferences:read"
 	ScopePreferencesWrite Scope = "preferences:write"
+	ScopeWebhooks         Scope = "webhooks"
 )
 
 // Scopes lists every scope.
 func Scopes() []Scope {
-	return []Scope{ScopeContentRead, ScopeContentWrite, ScopeUsersRead, ScopeUsersEmail, ScopePreferencesRead, ScopePreferencesWrite}
+	return []Scope{ScopeContentRead, ScopeContentWrite, ScopeUsersRead, ScopeUsersEmail, ScopePreferencesRead, ScopePreferencesWrite, ScopeWebhooks}
 }
 
 // Viewer is the person (or integrator acting for one) behind a request. The zero Viewer is

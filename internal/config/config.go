@@ -46,6 +46,19 @@ type Config struct {
 	FeedReuse        time.Duration
 	FeedCatalogueAge time.Duration
 	SessionCacheAge  time.Duration
+	PublicURL        string
+	SMTPURL          string
+	MailFrom         string
+	Worker           bool
+	NotifyPoll       time.Duration
+	DeliveryAttempts int
+	RetryBase        time.Duration
+	DeliveryLease    time.Duration
+	DigestHour       int
+	DigestInterval   time.Duration
+	WebhooksPrivate  bool
+	WSOrigins        string
+	SubscriberBuffer int
 	FeedDiversity    float64
 }
 
@@ -88,11 +101,24 @@ func Settings() []Setting {
 		{"TAILOR_TOKEN_PREVIOUS_KEYS", "", "Comma-separated earlier signing keys (same form) whose tokens keep verifying during a rotation."},
 		{"TAILOR_DEV", "false", "Development mode: `serve` may start without `TAILOR_TOKEN_SIGNING_KEY` (the demo command implies it)."},
 		{"TAILOR_TOKEN_TTL", "24h", "How long an access token lives."},
-		{"TAILOR_SESSION_CACHE_AGE", "30s", "How long each replica accepts a signed-in user's token without reading their session again. PostgreSQL announces every revocation, role change and account edit to every replica as it commits, which forgets the user's sessions at once; while that announcement stream is down, every request reads its session. 0s reads it for every request."},
+		{"TAILOR_SESSION_CACHE_AGE", "5m", "How old each replica's memory of a signed-in user's session may grow before it is read again (in the background, while the request goes on). PostgreSQL announces every revocation, role change and account edit to every replica as it commits, which forgets the user's sessions at once; while that announcement stream is down, every request reads its session. 0s reads it for every request."},
 		{"TAILOR_PUBLISH_INTERVAL", "15s", "How often scheduled content whose time has come is published."},
 		{"TAILOR_FEED_REUSE", "30s", "A viewer asking for the first page of their feed again within this time gets the same ranking, not a new one, as long as nothing that ranks it (preferences, follows, mutes, likes, bookmarks, hides) changed (0s ranks every time)."},
 		{"TAILOR_FEED_CATALOGUE_AGE", "5s", "How old each replica's copy of the feed catalogue (every topic's newest items, the freshest and the most popular) may be before it is read again: a new item enters feeds at most this late. 0s reads it for every ranking."},
 		{"TAILOR_FEED_DIVERSITY", "1", "How hard a feed is spread over topics and authors: each item placed higher that shares an item's topic or author pushes it down (REPEATED_TOPIC, REPEATED_AUTHOR reasons); 0 ranks by score alone, 2 spreads twice as hard."},
+		{"TAILOR_PUBLIC_URL", "", "The address people reach Tailor at, for links in mail: <url>/unsubscribe (served by Tailor), and <url>/content/<slug> and <url>/users/<handle> (the paths your front end serves there). Empty means http://<TAILOR_ADDR>."},
+		{"TAILOR_SMTP_URL", "", "Where mail is sent: `smtp://user:pass@host:port` (STARTTLS when the server offers it; port 587 when omitted). Empty writes each message to the log instead."},
+		{"TAILOR_MAIL_FROM", "Tailor <tailor@localhost>", "The From address of notification mail."},
+		{"TAILOR_WORKER", "true", "Run the notification worker (fan-out, mail, webhooks, digests) inside `serve`; set false when `tailor worker` processes run it apart."},
+		{"TAILOR_NOTIFY_POLL", "1s", "How often a worker looks for work nothing announced (likes, retries, digests)."},
+		{"TAILOR_DELIVERY_ATTEMPTS", "18", "Attempts a mail or webhook delivery gets before it is marked dead (back-off from TAILOR_RETRY_BASE doubling to 6 h, with jitter: about 41 h in all)."},
+		{"TAILOR_RETRY_BASE", "10s", "The pause before a delivery's first retry; each later one doubles it, up to 6 h."},
+		{"TAILOR_DELIVERY_LEASE", "1m", "How long a worker holds a delivery it is sending; if the worker dies, another retries the delivery after this."},
+		{"TAILOR_DIGEST_HOUR", "8", "The local hour (0 to 23, in each person's time zone) from which their daily digest, and on Mondays their weekly one, goes out."},
+		{"TAILOR_DIGEST_INTERVAL", "1m", "How often a worker looks for people whose digest is due."},
+		{"TAILOR_WEBHOOKS_ALLOW_PRIVATE", "false", "Let webhooks target loopback, private and link-local addresses (tests and the demo; `--demo` implies it)."},
+		{"TAILOR_WS_ORIGINS", "", "Comma-separated origins (host patterns such as `app.example.com` or `*.example.com`) whose pages may open subscription websockets; the server's own origin and non-browser clients always may."},
+		{"TAILOR_SUBSCRIBER_BUFFER", "64", "Messages one subscription may have unread before it is closed with code 4429 as too slow."},
 	}
 }
 
@@ -146,10 +172,26 @@ func Load(getenv func(string) string) (Config, error) {
 		FeedReuse:        p.nonNegativeDuration("TAILOR_FEED_REUSE"),
 		FeedCatalogueAge: p.nonNegativeDuration("TAILOR_FEED_CATALOGUE_AGE"),
 		SessionCacheAge:  p.nonNegativeDuration("TAILOR_SESSION_CACHE_AGE"),
+		PublicURL:        get("TAILOR_PUBLIC_URL"),
+		SMTPURL:          get("TAILOR_SMTP_URL"),
+		MailFrom:         get("TAILOR_MAIL_FROM"),
+		Worker:           p.bool("TAILOR_WORKER"),
+		NotifyPoll:       p.duration("TAILOR_NOTIFY_POLL"),
+		DeliveryAttempts: p.int("TAILOR_DELIVERY_ATTEMPTS"),
+		RetryBase:        p.duration("TAILOR_RETRY_BASE"),
+		DeliveryLease:    p.duration("TAILOR_DELIVERY_LEASE"),
+		DigestHour:       p.int("TAILOR_DIGEST_HOUR"),
+		DigestInterval:   p.duration("TAILOR_DIGEST_INTERVAL"),
+		WebhooksPrivate:  p.bool("TAILOR_WEBHOOKS_ALLOW_PRIVATE"),
+		WSOrigins:        get("TAILOR_WS_ORIGINS"),
+		SubscriberBuffer: p.int("TAILOR_SUBSCRIBER_BUFFER"),
 		FeedDiversity:    p.nonNegativeFloat("TAILOR_FEED_DIVERSITY"),
 	}
 	if p.err != nil {
 		return Config{}, p.err
+	}
+	if c.DigestHour < 0 || c.DigestHour > 23 {
+		return Config{}, fmt.Errorf("config: TAILOR_DIGEST_HOUR must be between 0 and 23")
 	}
 	if c.PageSizeDefault < 1 || c.PageSizeMax < c.PageSizeDefault {
 		return Config{}, fmt.Errorf("config: TAILOR_PAGE_SIZE_DEFAULT must be between 1 and TAILOR_PAGE_SIZE_MAX")
@@ -165,6 +207,7 @@ func Load(getenv func(string) string) (Config, error) {
 		{"TAILOR_MAX_ROOT_FIELDS", int64(c.MaxRootFields)}, {"TAILOR_MAX_SAME_NAME", int64(c.MaxSameName)},
 		{"TAILOR_LOGIN_ACCOUNT_ATTEMPTS", int64(c.LoginAccountFree)}, {"TAILOR_LOGIN_ADDRESS_ATTEMPTS", int64(c.LoginAddressFree)},
 		{"TAILOR_SIGNUP_ADDRESS_ATTEMPTS", int64(c.SignUpFree)},
+		{"TAILOR_DELIVERY_ATTEMPTS", int64(c.DeliveryAttempts)}, {"TAILOR_SUBSCRIBER_BUFFER", int64(c.SubscriberBuffer)},
 	} {
 		if x.value < 1 {
 			return Config{}, fmt.Errorf("config: %s must be positive", x.name)

@@ -18,14 +18,8 @@ import (
 // to what accepts that user's tokens (migration 00012).
 const sessionChannel = "tailor_sessions"
 
-// SessionCacheDefaults bound what a SessionCache remembers.
-const (
-	// SessionCacheAge is how long a remembered session is trusted without news from
-	// PostgreSQL; announcements make it forget sooner.
-	SessionCacheAge = 30 * time.Second
-	// SessionCacheUsers is how many users' sessions are remembered at once.
-	SessionCacheUsers = 20000
-)
+// SessionCacheUsers is how many users' sessions a CachedSessions remembers at once.
+const SessionCacheUsers = 20000
 
 // CachedSessions is the AccountStore with the sessions of signed-in requests remembered, so a
 // user's next requests accept their token without a statement. It remembers only while it
@@ -47,12 +41,14 @@ type CachedSessions struct {
 }
 
 type cachedSession struct {
-	session auth.Session
-	at      time.Time
+	session    auth.Session
+	at         time.Time
+	refreshing bool
 }
 
 // NewCachedSessions returns the store with a session cache that holds at most maxUsers users'
-// sessions, each at most maxAge. It remembers nothing until Listen is running.
+// sessions, each read again (in the background) once it is maxAge old. It remembers nothing
+// until Listen is running.
 func NewCachedSessions(store *AccountStore, maxAge time.Duration, maxUsers int, logger *slog.Logger) *CachedSessions {
 	return &CachedSessions{AccountStore: store, logger: logger, maxAge: maxAge, max: maxUsers,
 		users: make(map[int64]map[string]cachedSession)}
@@ -141,17 +137,50 @@ func (c *CachedSessions) Session(ctx context.Context, userID int64, tokenID stri
 	e, ok := c.users[userID][tokenID]
 	generation, listening := c.generation, c.listening
 	c.mu.Unlock()
-	if ok && time.Since(e.at) < c.maxAge {
+	if ok {
+		if time.Since(e.at) >= c.maxAge && !e.refreshing {
+			// Announcements keep the entry right; its age only bounds how long a change they
+			// missed could go unseen. It is read again in the background, not on this request.
+			c.refresh(context.WithoutCancel(ctx), userID, tokenID)
+		}
 		return e.session.Copy(), nil
 	}
 	s, err := c.AccountStore.Session(ctx, userID, tokenID)
 	if err != nil || !listening {
 		return s, err
 	}
+	c.remember(generation, userID, tokenID, s)
+	return s, nil
+}
+
+// refresh reads a remembered session again in the background and remembers what it finds.
+func (c *CachedSessions) refresh(ctx context.Context, userID int64, tokenID string) {
+	c.mu.Lock()
+	e, ok := c.users[userID][tokenID]
+	if !ok || e.refreshing {
+		c.mu.Unlock()
+		return
+	}
+	e.refreshing = true
+	c.users[userID][tokenID] = e
+	generation := c.generation
+	c.mu.Unlock()
+	go func() {
+		s, err := c.AccountStore.Session(ctx, userID, tokenID)
+		if err != nil {
+			c.forget(userID, false)
+			return
+		}
+		c.remember(generation, userID, tokenID, s)
+	}()
+}
+
+// remember keeps s for the user's token unless something was forgotten since generation.
+func (c *CachedSessions) remember(generation uint64, userID int64, tokenID string, s auth.Session) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.generation != generation || !c.listening {
-		return s, nil
+		return
 	}
 	tokens := c.users[userID]
 	if tokens == nil {
@@ -165,7 +194,6 @@ func (c *CachedSessions) Session(ctx context.Context, userID int64, tokenID stri
 		c.users[userID] = tokens
 	}
 	tokens[tokenID] = cachedSession{session: s.Copy(), at: time.Now()}
-	return s, nil
 }
 
 // RevokeToken revokes the token and forgets the user's sessions here at once; other replicas

@@ -135,6 +135,31 @@ func TestCachedSessions(t *testing.T) {
 		})
 	}
 
+	t.Run("an old session is read again in the background", func(t *testing.T) {
+		c := postgres.NewCachedSessions(postgres.NewAccountStore(db.DB), 50*time.Millisecond, 100, logger)
+		go func() {
+			if err := c.Listen(ctx, db.URL); err != nil {
+				t.Error(err)
+			}
+		}()
+		eventually(t, "the replica listens", c.Listening)
+		var id int64
+		if err := db.DB.GetContext(ctx, &id, `INSERT INTO users (handle, email, display_name, role)
+			VALUES ('aging', 'aging@example.com', 'Before', 'reader') RETURNING id`); err != nil {
+			t.Fatal(err)
+		}
+		const jti = "token-0123456789-aging"
+		session(t, c, id, jti)
+		unannounced(t, id, "After")
+		time.Sleep(60 * time.Millisecond)
+		if s := session(t, c, id, jti); s.User.DisplayName != "Before" {
+			t.Fatalf("an old session was read on the request instead of in the background: %+v", s.User)
+		}
+		eventually(t, "the background read is remembered", func() bool {
+			return session(t, c, id, jti).User.DisplayName == "After"
+		})
+	})
+
 	t.Run("a lost announcement connection forgets everything", func(t *testing.T) {
 		var id int64
 		if err := db.DB.GetContext(ctx, &id, `INSERT INTO users (handle, email, display_name, role)

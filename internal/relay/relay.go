@@ -17,6 +17,10 @@ const (
 	TypeContent = "Content"
 	TypeTopic   = "Topic"
 	TypeAPIKey  = "ApiKey"
+	// TypeNotification, TypeWebhook and TypeWebhookDelivery name their owner's objects.
+	TypeNotification    = "Notification"
+	TypeWebhook         = "Webhook"
+	TypeWebhookDelivery = "WebhookDelivery"
 )
 
 // ID returns the opaque global ID of the typ object with the given database ID.
@@ -39,7 +43,7 @@ func ParseID(field, gid string) (typ string, id int64, err error) {
 		return "", 0, apperr.Invalid(field, "%s: %q is not a valid ID", field, gid)
 	}
 	switch typ {
-	case TypeUser, TypeContent, TypeTopic, TypeAPIKey:
+	case TypeUser, TypeContent, TypeTopic, TypeAPIKey, TypeNotification, TypeWebhook, TypeWebhookDelivery:
 		return typ, id, nil
 	}
 	return "", 0, apperr.Invalid(field, "%s: %q is not a valid ID", field, gid)
