@@ -159,9 +159,9 @@ func newMux(ctx context.Context, cfg config.Config, db *sqlx.DB, logger *slog.Lo
 	return graph.NewHTTPHandler(graph.Options{
 		Unsubscribe:      unsubscribe,
 		WebsocketOrigins: splitList(cfg.WSOrigins),
-		Services: services,
-		Stores:   stores,
-		Logger:   logger,
+		Services:         services,
+		Stores:           stores,
+		Logger:           logger,
 		Limits: graph.OperationLimits{Tokens: cfg.MaxTokens, Depth: cfg.MaxDepth, Fields: cfg.MaxFields,
 			Aliases: cfg.MaxAliases, RootFields: cfg.MaxRootFields, SameName: cfg.MaxSameName},
 		ClientIPHeader:   cfg.ClientIPHeader,
