@@ -32,7 +32,7 @@ test: lint check-generated
 	$(GO) test -count=1 ./...
 	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzGraphQLRequest$$' -fuzztime 15s ./graph
 
-.PHONY: bench bench-smoke bench-large bench-growth probes eval
+.PHONY: bench bench-smoke bench-large bench-growth probes eval bench-fanout
 
 ## bench: the HTTP benchmark at the standard scale (seeds tailor_bench the first time); results go to bench/results/
 bench:
@@ -58,3 +58,7 @@ eval:
 ## probes: send the hostile requests of the hardening issue to a real tailor serve at the standard scale and report what each costs it (bench/results/<date>-probes.md)
 probes:
 	$(GO) run ./bench -probes
+
+## bench-fanout: notification fan-out to 10,000 users and notificationAdded delivery to 1,000 subscribers across two serve processes (bench/results/<date>-fanout.md)
+bench-fanout:
+	$(GO) run ./bench -fanout

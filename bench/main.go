@@ -69,6 +69,7 @@ type options struct {
 	reseed      bool
 	strict      bool
 	probes      bool
+	fanout      bool
 	prepare     bool
 	growth      bool
 
@@ -106,6 +107,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.profile, "profile", false, "save the gateway's CPU and allocation profiles of each highest-concurrency step next to the results")
 	fs.BoolVar(&o.reseed, "reseed", false, "drop and rebuild the bench database even when it matches")
 	fs.BoolVar(&o.strict, "strict", false, "exit with an error when a target is missed")
+	fs.BoolVar(&o.fanout, "fanout", false, "instead of the workloads, measure notification fan-out to 10,000 users and notificationAdded delivery to 1,000 subscribers across two replicas (scratch database tailor_fanout)")
 	fs.BoolVar(&o.probes, "probes", false, "instead of the workloads, send the hardening probes (hostile requests) and report what each costs the gateway")
 	fs.BoolVar(&o.prepare, "prepare", false, "only prepare the scale's bench database (reuse it, or build and seed it), report its size and exit")
 	fs.BoolVar(&o.growth, "growth", false, "only write growth.md in the results directory from the newest standard and large results there (each workload's p50 at c=1 at both scales), and print it")
@@ -144,6 +146,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if o.probes {
 		return runProbes(ctx, o, args, stdout, stderr)
+	}
+	if o.fanout {
+		return runFanout(ctx, o, args, stdout, stderr)
 	}
 	if o.growth {
 		if o.out == "" {

@@ -70,6 +70,7 @@ func complexity(pages relay.Limits) ComplexityRoot {
 	c.User.Notifications = func(child int, first *int, _ *string, _ *bool) int { return connection(child, first, nil) }
 	c.User.Webhooks = func(child int) int { return list(1, notify.MaxWebhooks, child) }
 	c.Webhook.Deliveries = func(child int, first *int, _ *string) int { return connection(child, first, nil) }
+	c.Query.DeadDeliveries = func(child int, first *int, _ *string) int { return connection(child, first, nil) }
 	// A subscription costs its selection once per message; its topics are a bounded filter.
 	c.Subscription.ContentPublished = func(child int, _ []string) int { return 1 + child }
 	c.Topic.Contents = func(child int, first *int, _ *string, last *int, _ *string, _ *model.ContentOrder) int {

@@ -35,13 +35,19 @@ func (r *Resolver) notificationPage(ctx context.Context, userID int64, first *in
 // deliveryOrder names the order of delivery cursors.
 const deliveryOrder = "deliveries"
 
-// deliveryPage reads one page of a webhook's deliveries as a connection.
+// deliveryPage reads one page of a webhook's deliveries (every user's dead ones when w is nil)
+// as a connection.
 func (r *Resolver) deliveryPage(ctx context.Context, w *notify.Webhook, first *int, after *string) (*model.WebhookDeliveryConnection, error) {
 	p, err := pageArgs(first, after, nil, nil).Resolve(deliveryOrder, r.Catalog.PageLimits())
 	if err != nil {
 		return nil, err
 	}
-	page, err := r.Notify.Deliveries(ctx, access.ViewerFrom(ctx), w, p)
+	var page notify.DeliveryPage
+	if w == nil {
+		page, err = r.Notify.DeadDeliveries(ctx, access.ViewerFrom(ctx), p)
+	} else {
+		page, err = r.Notify.Deliveries(ctx, access.ViewerFrom(ctx), w, p)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -88,6 +88,11 @@ func (r *notificationResolver) Actor(ctx context.Context, obj *notify.Notificati
 	return loaders.Get(ctx, loaders.For(ctx).UserByID, *obj.ActorID)
 }
 
+// DeadDeliveries is the resolver for the deadDeliveries field.
+func (r *queryResolver) DeadDeliveries(ctx context.Context, first *int, after *string) (*model.WebhookDeliveryConnection, error) {
+	return r.deliveryPage(ctx, nil, first, after)
+}
+
 // NotificationAdded is the resolver for the notificationAdded field.
 func (r *subscriptionResolver) NotificationAdded(ctx context.Context) (<-chan *notify.Notification, error) {
 	v := access.ViewerFrom(ctx)

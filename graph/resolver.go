@@ -78,6 +78,7 @@ type Notifier interface {
 	DeleteWebhook(ctx context.Context, v access.Viewer, id int64) (*notify.Webhook, error)
 	Deliveries(ctx context.Context, v access.Viewer, w *notify.Webhook, p relay.Page) (notify.DeliveryPage, error)
 	Redeliver(ctx context.Context, v access.Viewer, deliveryID int64) (*notify.Delivery, error)
+	DeadDeliveries(ctx context.Context, v access.Viewer, p relay.Page) (notify.DeliveryPage, error)
 }
 
 // LiveEvents streams what happens to subscribers.

@@ -246,16 +246,17 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Content  func(childComplexity int, id *string, slug *string) int
-		Contents func(childComplexity int, filter *model.ContentFilter, orderBy *model.ContentOrder, first *int, after *string, last *int, before *string) int
-		Feed     func(childComplexity int, first *int, after *string) int
-		Node     func(childComplexity int, id string) int
-		Nodes    func(childComplexity int, ids []string) int
-		Search   func(childComplexity int, query string, first *int, after *string) int
-		Topic    func(childComplexity int, slug string) int
-		Topics   func(childComplexity int, first *int, after *string, last *int, before *string) int
-		User     func(childComplexity int, id *string, handle *string) int
-		Viewer   func(childComplexity int) int
+		Content        func(childComplexity int, id *string, slug *string) int
+		Contents       func(childComplexity int, filter *model.ContentFilter, orderBy *model.ContentOrder, first *int, after *string, last *int, before *string) int
+		DeadDeliveries func(childComplexity int, first *int, after *string) int
+		Feed           func(childComplexity int, first *int, after *string) int
+		Node           func(childComplexity int, id string) int
+		Nodes          func(childComplexity int, ids []string) int
+		Search         func(childComplexity int, query string, first *int, after *string) int
+		Topic          func(childComplexity int, slug string) int
+		Topics         func(childComplexity int, first *int, after *string, last *int, before *string) int
+		User           func(childComplexity int, id *string, handle *string) int
+		Viewer         func(childComplexity int) int
 	}
 
 	RecordInteractionPayload struct {
@@ -366,6 +367,7 @@ type ComplexityRoot struct {
 
 	WebhookDelivery struct {
 		Attempts      func(childComplexity int) int
+		Channel       func(childComplexity int) int
 		CreatedAt     func(childComplexity int) int
 		DeliveredAt   func(childComplexity int) int
 		Error         func(childComplexity int) int
@@ -1262,6 +1264,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Contents(childComplexity, args["filter"].(*model.ContentFilter), args["orderBy"].(*model.ContentOrder), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query.deadDeliveries":
+		if e.ComplexityRoot.Query.DeadDeliveries == nil {
+			break
+		}
+
+		args, err := ec.field_Query_deadDeliveries_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.DeadDeliveries(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Query.feed":
 		if e.ComplexityRoot.Query.Feed == nil {
 			break
@@ -1752,6 +1765,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.WebhookDelivery.Attempts(childComplexity), true
+	case "WebhookDelivery.channel":
+		if e.ComplexityRoot.WebhookDelivery.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookDelivery.Channel(childComplexity), true
 	case "WebhookDelivery.createdAt":
 		if e.ComplexityRoot.WebhookDelivery.CreatedAt == nil {
 			break
@@ -2526,10 +2545,12 @@ enum DeliveryStatus {
   DEAD
 }
 
-"One event sent, or to send, to a webhook."
+"One event sent, or to send, to a webhook (or, in deadDeliveries, a mail)."
 type WebhookDelivery {
   "The delivery's ID, for redeliverWebhook; its ` + "`" + `webhook-id` + "`" + ` header is ` + "`" + `msg_` + "`" + ` and the number it encodes."
   id: ID!
+  "How it travels: ` + "`" + `webhook` + "`" + `, ` + "`" + `email` + "`" + ` (one notification) or ` + "`" + `digest` + "`" + `."
+  channel: String!
   "Where it stands."
   status: DeliveryStatus!
   "How many attempts were made."
@@ -2622,6 +2643,16 @@ type RedeliverWebhookPayload {
   delivery: WebhookDelivery
   "What was wrong with the input, if anything."
   userErrors: [UserError!]!
+}
+
+extend type Query {
+  "Deliveries that failed for good, newest first, across every user: mail and webhook calls. Admins only."
+  deadDeliveries(
+    "How many, 1 to 100 (default 20)."
+    first: Int
+    "Return deliveries after this cursor."
+    after: String
+  ): WebhookDeliveryConnection! @auth(requires: ADMIN)
 }
 
 extend type Mutation {
@@ -3708,6 +3739,8 @@ func (ec *executionContext) childFields_WebhookDelivery(ctx context.Context, fie
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_WebhookDelivery_id(ctx, field)
+	case "channel":
+		return ec.fieldContext_WebhookDelivery_channel(ctx, field)
 	case "status":
 		return ec.fieldContext_WebhookDelivery_status(ctx, field)
 	case "attempts":

@@ -26,7 +26,7 @@ var (
 )
 
 func TestScopes(t *testing.T) {
-	want := []Scope{"content:read", "content:write", "users:read", "users:email", "preferences:read", "preferences:write"}
+	want := []Scope{"content:read", "content:write", "users:read", "users:email", "preferences:read", "preferences:write", "webhooks"}
 	if got := Scopes(); !reflect.DeepEqual(got, want) {
 		t.Errorf("Scopes() = %v, want %v", got, want)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/tailorhq/tailor/internal/access"
 	"github.com/tailorhq/tailor/internal/apperr"
 	"github.com/tailorhq/tailor/internal/relay"
+	"github.com/tailorhq/tailor/internal/user"
 	"github.com/tailorhq/tailor/internal/webhook"
 )
 
@@ -24,6 +25,7 @@ type Store interface {
 	Webhooks(ctx context.Context, userID int64, limit int) ([]*Webhook, error)
 	Deliveries(ctx context.Context, userID, webhookID int64, p relay.Page) ([]Delivery, bool, error)
 	Redeliver(ctx context.Context, userID, deliveryID int64) (*Delivery, error)
+	DeadDeliveries(ctx context.Context, p relay.Page) ([]Delivery, bool, error)
 }
 
 // Limits bound what one person keeps.
@@ -249,4 +251,14 @@ func (s *Service) Redeliver(ctx context.Context, v access.Viewer, deliveryID int
 		return nil, errWebhooksForbidden(v)
 	}
 	return s.store.Redeliver(ctx, v.UserID, deliveryID)
+}
+
+// DeadDeliveries lists one page of every user's deliveries that failed for good; only admins
+// may.
+func (s *Service) DeadDeliveries(ctx context.Context, v access.Viewer, p relay.Page) (DeliveryPage, error) {
+	if !v.HasRole(user.RoleAdmin) {
+		return DeliveryPage{}, apperr.New(apperr.Forbidden, "only admins see every user's failed deliveries")
+	}
+	items, more, err := s.store.DeadDeliveries(ctx, p)
+	return DeliveryPage{Items: items, More: more, Page: p}, err
 }

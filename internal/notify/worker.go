@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/tailorhq/tailor/internal/mail"
@@ -138,11 +137,16 @@ type Worker struct {
 	unsub  *mail.Unsubscribe
 	opts   WorkerOptions
 	logger *slog.Logger
+	// slots holds one token per delivery being sent; freed is signalled when one ends.
+	slots chan struct{}
+	freed chan struct{}
 }
 
 // NewWorker returns a worker.
 func NewWorker(store WorkStore, m MailSender, hooks HookSender, unsub *mail.Unsubscribe, opts WorkerOptions, logger *slog.Logger) *Worker {
-	return &Worker{store: store, mail: m, hooks: hooks, unsub: unsub, opts: opts.withDefaults(), logger: logger}
+	opts = opts.withDefaults()
+	return &Worker{store: store, mail: m, hooks: hooks, unsub: unsub, opts: opts, logger: logger,
+		slots: make(chan struct{}, opts.Concurrency), freed: make(chan struct{}, 1)}
 }
 
 // Run works until ctx ends: at once when wake fires (an event was written), else every Poll.
@@ -166,12 +170,14 @@ func (w *Worker) Run(ctx context.Context, wake <-chan struct{}) {
 		case <-ctx.Done():
 			return
 		case <-wake:
+		case <-w.freed:
 		case <-tick.C:
 		}
 	}
 }
 
-// drain fans out every pending event, then sends every due delivery.
+// drain fans out every pending event, then starts sending every due delivery, as many at
+// once as there are free slots; sends go on in the background.
 func (w *Worker) drain(ctx context.Context) error {
 	for {
 		ids, _, err := w.store.FanOut(ctx, w.opts.Batch)
@@ -183,34 +189,35 @@ func (w *Worker) drain(ctx context.Context) error {
 		}
 	}
 	for {
-		jobs, err := w.store.ClaimDeliveries(ctx, w.opts.Batch, w.opts.Lease)
-		if err != nil {
+		free := cap(w.slots) - len(w.slots)
+		if free == 0 {
+			return nil
+		}
+		jobs, err := w.store.ClaimDeliveries(ctx, min(free, w.opts.Batch), w.opts.Lease)
+		if err != nil || len(jobs) == 0 {
 			return err
 		}
-		w.send(ctx, jobs)
-		if len(jobs) < w.opts.Batch {
-			return nil
+		for _, j := range jobs {
+			w.slots <- struct{}{}
+			go w.deliver(ctx, j)
 		}
 	}
 }
 
-// send delivers jobs, Concurrency at a time, and records each outcome; a slow receiver holds
-// up only its own slot.
-func (w *Worker) send(ctx context.Context, jobs []Job) {
-	slots := make(chan struct{}, w.opts.Concurrency)
-	var wg sync.WaitGroup
-	for _, j := range jobs {
-		slots <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-slots; wg.Done() }()
-			o := w.attempt(ctx, j)
-			if err := w.store.FinishDelivery(context.WithoutCancel(ctx), j, o); err != nil {
-				w.logger.Error("recording a delivery failed", "delivery", j.ID, "err", err)
-			}
-		}()
+// deliver sends one job and records its outcome, then frees its slot (and wakes the worker to
+// claim more). A slow receiver holds only its own slot.
+func (w *Worker) deliver(ctx context.Context, j Job) {
+	defer func() {
+		<-w.slots
+		select {
+		case w.freed <- struct{}{}:
+		default:
+		}
+	}()
+	o := w.attempt(ctx, j)
+	if err := w.store.FinishDelivery(context.WithoutCancel(ctx), j, o); err != nil {
+		w.logger.Error("recording a delivery failed", "delivery", j.ID, "err", err)
 	}
-	wg.Wait()
 }
 
 // attempt sends one job and says what to record.

@@ -33,8 +33,8 @@ type NotificationStore struct {
 func NewNotificationStore(db *sqlx.DB) *NotificationStore { return &NotificationStore{db: db} }
 
 // fanOuts are the statements that fan one event out to its audience, by the event's kind: one
-// statement each, whatever the audience's size. $1 is the event, $2 the stated topic weight
-// from which a user hears of a topic's new items.
+// statement each, whatever the audience's size. $1 is the event; for a published item, $2 is
+// the stated topic weight from which a user hears of a topic's new items.
 var fanOuts = map[string]string{
 	"content_published": `WITH ev AS (
 	SELECT e.id, c.id AS content_id, c.author_id, c.topic_ids, c.slug, c.title, c.kind, c.published_at
@@ -91,7 +91,7 @@ hooked AS (
 		'data', jsonb_build_object('userId', global_id('User', ev.subject_id), 'followerId', global_id('User', ev.actor_id)))
 	FROM ev JOIN webhooks w ON w.user_id = ev.subject_id WHERE w.events @> ARRAY['user.followed']
 	RETURNING 1)
-SELECT (SELECT count(*) FROM notified) + (SELECT count(*) FROM mailed) + (SELECT count(*) FROM hooked) + 0 * $2`,
+SELECT (SELECT count(*) FROM notified) + (SELECT count(*) FROM mailed) + (SELECT count(*) FROM hooked)`,
 
 	// Likes of one item are counted on one unread notification; they reach mail only in
 	// digests, never one message per like.
@@ -116,7 +116,7 @@ hooked AS (
 		'data', jsonb_build_object('id', global_id('Content', ev.content_id), 'likedBy', global_id('User', ev.actor_id)))
 	FROM ev JOIN webhooks w ON w.user_id = ev.subject_id WHERE w.events @> ARRAY['content.liked']
 	RETURNING 1)
-SELECT (SELECT count(*) FROM notified) + (SELECT count(*) FROM hooked) + 0 * $2`,
+SELECT (SELECT count(*) FROM notified) + (SELECT count(*) FROM hooked)`,
 }
 
 // FanOut claims up to max pending events (rows other workers hold are skipped), fans each out
@@ -138,7 +138,11 @@ func (s *NotificationStore) FanOut(ctx context.Context, max int) ([]int64, int, 
 		}
 		for _, e := range evs {
 			var n int
-			if err := tx.GetContext(ctx, &n, fanOuts[e.Kind], e.ID, notify.TopicWeightToNotify); err != nil {
+			args := []any{e.ID}
+			if e.Kind == "content_published" {
+				args = append(args, notify.TopicWeightToNotify)
+			}
+			if err := tx.GetContext(ctx, &n, fanOuts[e.Kind], args...); err != nil {
 				return fmt.Errorf("event %d (%s): %w", e.ID, e.Kind, err)
 			}
 			made += n
@@ -147,7 +151,7 @@ func (s *NotificationStore) FanOut(ctx context.Context, max int) ([]int64, int, 
 		if len(ids) == 0 {
 			return nil
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE events SET processed_at = now() WHERE id = ANY($1)`, pq.Array(ids)); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE events SET processed_at = clock_timestamp() WHERE id = ANY($1)`, pq.Array(ids)); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `SELECT pg_notify($1, $2)`, EventsChannel, joinIDs(ids))
@@ -430,6 +434,27 @@ func (s *NotificationStore) Deliveries(ctx context.Context, userID, webhookID in
 	return out, more, nil
 }
 
+// DeadDeliveries returns one page of the deliveries that failed for good, every user's,
+// newest first, and whether more follow.
+func (s *NotificationStore) DeadDeliveries(ctx context.Context, p relay.Page) ([]notify.Delivery, bool, error) {
+	q := &query{}
+	q.and("d.status = 'dead'")
+	if p.Cursor != nil {
+		q.and("d.id < " + q.arg(p.Cursor.ID))
+	}
+	var out []notify.Delivery
+	err := s.db.SelectContext(ctx, &out, `SELECT `+deliveryColumns+` FROM deliveries d WHERE `+q.whereClause()+
+		` ORDER BY d.id DESC LIMIT `+strconv.Itoa(p.Limit+1), q.args...)
+	if err != nil {
+		return nil, false, fmt.Errorf("dead deliveries: %w", err)
+	}
+	more := len(out) > p.Limit
+	if more {
+		out = out[:p.Limit]
+	}
+	return out, more, nil
+}
+
 // Redeliver puts one of the user's deliveries back in the queue, due now, with its attempts
 // counted afresh; nil when the user has no such delivery.
 func (s *NotificationStore) Redeliver(ctx context.Context, userID, deliveryID int64) (*notify.Delivery, error) {
@@ -455,7 +480,7 @@ func (s *NotificationStore) ClaimDeliveries(ctx context.Context, max int, lease 
 		SELECT user_id, id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= now()
 		ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED),
 	claimed AS (
-		UPDATE deliveries d SET attempts = d.attempts + 1, next_attempt_at = now() + $2 * interval '1 millisecond'
+		UPDATE deliveries d SET attempts = d.attempts + 1, next_attempt_at = now() + $2::float8 * interval '1 millisecond'
 		FROM due WHERE d.user_id = due.user_id AND d.id = due.id
 		RETURNING d.*)
 	SELECT d.id, d.user_id, d.event_id, d.channel, d.attempts, d.created_at, coalesce(d.payload::text, '') AS payload,

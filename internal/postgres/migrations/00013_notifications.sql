@@ -131,7 +131,7 @@ CREATE TABLE deliveries (
 );
 CREATE INDEX deliveries_due_idx ON deliveries (next_attempt_at) WHERE status = 'pending';
 CREATE INDEX deliveries_webhook_idx ON deliveries (user_id, webhook_id, id DESC) WHERE webhook_id IS NOT NULL;
-CREATE INDEX deliveries_dead_idx ON deliveries (user_id, id DESC) WHERE status = 'dead';
+CREATE INDEX deliveries_dead_idx ON deliveries (id DESC) WHERE status = 'dead';
 
 -- When each person's last digest was prepared.
 ALTER TABLE preferences ADD COLUMN digest_sent_at timestamptz;
