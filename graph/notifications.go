@@ -7,6 +7,8 @@ import (
 	"github.com/tailorhq/tailor/graph/model"
 	"github.com/tailorhq/tailor/internal/access"
 	"github.com/tailorhq/tailor/internal/apperr"
+	"github.com/tailorhq/tailor/internal/content"
+	"github.com/tailorhq/tailor/internal/loaders"
 	"github.com/tailorhq/tailor/internal/notify"
 	"github.com/tailorhq/tailor/internal/relay"
 )
@@ -113,3 +115,16 @@ func topicFilter(gids []string) ([]int64, error) {
 
 // maxSubscribedTopics bounds contentPublished's topics.
 const maxSubscribedTopics = 50
+
+// notificationContent is the item a notification is about: the one the hub read for every
+// live subscriber when it has every selected field, else read through the loaders.
+func notificationContent(ctx context.Context, n *notify.Notification) (*content.Content, error) {
+	if n.ContentID == nil {
+		return nil, nil
+	}
+	fields := contentFields(ctx)
+	if c := n.Content; c != nil && content.AllFields.Has(fields) && c.VisibleTo(access.ViewerFrom(ctx)) {
+		return c, nil
+	}
+	return loaders.Get(ctx, loaders.For(ctx).ContentByID, loaders.ContentKey{ID: *n.ContentID, Fields: fields})
+}

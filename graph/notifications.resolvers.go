@@ -74,16 +74,13 @@ func (r *notificationResolver) ID(ctx context.Context, obj *notify.Notification)
 
 // Content is the resolver for the content field.
 func (r *notificationResolver) Content(ctx context.Context, obj *notify.Notification) (*content.Content, error) {
-	if obj.ContentID == nil {
-		return nil, nil
-	}
-	return loaders.Get(ctx, loaders.For(ctx).ContentByID, loaders.ContentKey{ID: *obj.ContentID, Fields: contentFields(ctx)})
+	return notificationContent(ctx, obj)
 }
 
 // Actor is the resolver for the actor field.
 func (r *notificationResolver) Actor(ctx context.Context, obj *notify.Notification) (*user.User, error) {
-	if obj.ActorID == nil {
-		return nil, nil
+	if obj.Actor != nil || obj.ActorID == nil {
+		return obj.Actor, nil
 	}
 	return loaders.Get(ctx, loaders.For(ctx).UserByID, *obj.ActorID)
 }

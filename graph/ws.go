@@ -190,7 +190,7 @@ func isWebsocket(r *http.Request) bool {
 // a cache another filled.
 func freshLoaders(s loaders.Stores, cfg loaders.Config) graphql.ResponseMiddleware {
 	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-		return next(loaders.With(ctx, loaders.New(ctx, s, cfg, access.ViewerFrom(ctx))))
+		return next(loaders.WithNew(ctx, s, cfg, access.ViewerFrom(ctx)))
 	}
 }
 

@@ -147,7 +147,7 @@ func newMux(ctx context.Context, cfg config.Config, db *sqlx.DB, logger *slog.Lo
 		return nil, err
 	}
 	services, stores := wire(cfg, db, authService)
-	hub := notify.NewHub(postgres.NewNotificationStore(db), stores.Contents, cfg.SubscriberBuffer, logger)
+	hub := notify.NewHub(postgres.NewNotificationStore(db), stores.Contents, stores.Users, cfg.SubscriberBuffer, logger)
 	services.Live = hub
 	if err := startNotifications(ctx, cfg, db, key, hub, cfg.Worker, logger); err != nil {
 		return nil, err

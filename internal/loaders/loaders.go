@@ -308,8 +308,27 @@ func GetMany[K comparable, V any](ctx context.Context, l *dataloader.Loader[K, V
 
 // For returns the loaders of the operation ctx belongs to.
 func For(ctx context.Context) *Loaders {
-	l, _ := ctx.Value(ctxKey{}).(*Loaders)
-	return l
+	switch l := ctx.Value(ctxKey{}).(type) {
+	case *Loaders:
+		return l
+	case *lazy:
+		l.once.Do(func() { l.l = l.build() })
+		return l.l
+	}
+	return nil
+}
+
+// lazy builds loaders the first time they are asked for.
+type lazy struct {
+	once  sync.Once
+	build func() *Loaders
+	l     *Loaders
+}
+
+// WithNew returns a context whose loaders are built for v the first time a resolver asks for
+// them: a subscription's messages, most of which need none, each get their own.
+func WithNew(ctx context.Context, s Stores, cfg Config, v access.Viewer) context.Context {
+	return context.WithValue(ctx, ctxKey{}, &lazy{build: func() *Loaders { return New(ctx, s, cfg, v) }})
 }
 
 // With returns a context that carries l.

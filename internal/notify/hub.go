@@ -9,6 +9,7 @@ import (
 
 	"github.com/tailorhq/tailor/internal/access"
 	"github.com/tailorhq/tailor/internal/content"
+	"github.com/tailorhq/tailor/internal/user"
 )
 
 // HubStore reads what fanned-out events made, for live subscribers.
@@ -26,6 +27,11 @@ type Published struct {
 // ContentReader reads items as a viewer may see them (nil for those they may not).
 type ContentReader interface {
 	ByIDs(ctx context.Context, v access.Viewer, ids []int64, f content.Fields) ([]*content.Content, error)
+}
+
+// UserReader reads accounts (nil for those that do not exist).
+type UserReader interface {
+	ByIDs(ctx context.Context, ids []int64) ([]*user.User, error)
 }
 
 // ErrTooSlow ends a subscription whose subscriber fell too far behind.
@@ -79,6 +85,7 @@ func (s *Subscription[T]) offer(v T) {
 type Hub struct {
 	store    HubStore
 	contents ContentReader
+	users    UserReader
 	buffer   int
 	logger   *slog.Logger
 
@@ -96,8 +103,8 @@ type Hub struct {
 const seenEvents = 10000
 
 // NewHub returns a hub whose subscribers each buffer at most buffer messages.
-func NewHub(store HubStore, contents ContentReader, buffer int, logger *slog.Logger) *Hub {
-	return &Hub{store: store, contents: contents, buffer: buffer, logger: logger,
+func NewHub(store HubStore, contents ContentReader, users UserReader, buffer int, logger *slog.Logger) *Hub {
+	return &Hub{store: store, contents: contents, users: users, buffer: buffer, logger: logger,
 		byUser:    make(map[int64]map[*Subscription[*Notification]]struct{}),
 		published: make(map[*Subscription[*content.Content]]struct{}),
 		seen:      make(map[int64]struct{})}
@@ -209,6 +216,10 @@ func (h *Hub) dispatchNotifications(ctx context.Context, eventIDs, users []int64
 		h.logger.Error("live notifications could not be read", "events", len(eventIDs), "err", err)
 		return
 	}
+	if err := h.attach(ctx, ns); err != nil {
+		h.logger.Error("live notifications' items could not be read", "events", len(eventIDs), "err", err)
+		return
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for i := range ns {
@@ -217,6 +228,44 @@ func (h *Hub) dispatchNotifications(ctx context.Context, eventIDs, users []int64
 			s.offer(&n)
 		}
 	}
+}
+
+// attach reads the items and actors of ns once, for every subscriber: notifications concern
+// listed items and public profiles, which everyone may see.
+func (h *Hub) attach(ctx context.Context, ns []Notification) error {
+	var contentIDs, actorIDs []int64
+	for _, n := range ns {
+		if n.ContentID != nil && !slices.Contains(contentIDs, *n.ContentID) {
+			contentIDs = append(contentIDs, *n.ContentID)
+		}
+		if n.ActorID != nil && !slices.Contains(actorIDs, *n.ActorID) {
+			actorIDs = append(actorIDs, *n.ActorID)
+		}
+	}
+	items, err := h.contents.ByIDs(ctx, access.Viewer{}, contentIDs, content.AllFields)
+	if err != nil {
+		return err
+	}
+	actors, err := h.users.ByIDs(ctx, actorIDs)
+	if err != nil {
+		return err
+	}
+	for i := range ns {
+		if j := slices.Index(contentIDs, ptrValue(ns[i].ContentID)); j >= 0 {
+			ns[i].Content = items[j]
+		}
+		if j := slices.Index(actorIDs, ptrValue(ns[i].ActorID)); j >= 0 {
+			ns[i].Actor = actors[j]
+		}
+	}
+	return nil
+}
+
+func ptrValue(p *int64) int64 {
+	if p == nil {
+		return 0
+	}
+	return *p
 }
 
 func (h *Hub) dispatchPublished(ctx context.Context, eventIDs []int64) {

@@ -48,7 +48,7 @@ func TestHub(t *testing.T) {
 	if err := db.DB.SelectContext(ctx, &events, `SELECT id FROM events WHERE kind = 'content_published' ORDER BY id`); err != nil {
 		t.Fatal(err)
 	}
-	hub := notify.NewHub(store, postgres.NewContentStore(db.DB), 3, slog.New(slog.DiscardHandler))
+	hub := notify.NewHub(store, postgres.NewContentStore(db.DB), postgres.NewUserStore(db.DB), 3, slog.New(slog.DiscardHandler))
 	one := hub.Notifications(ctx, access.Viewer{UserID: 2, Role: user.RoleReader})
 	two := hub.Notifications(ctx, access.Viewer{UserID: 3, Role: user.RoleReader})
 	slow := hub.Notifications(ctx, access.Viewer{UserID: 4, Role: user.RoleReader})
@@ -58,7 +58,7 @@ func TestHub(t *testing.T) {
 	hub.Dispatch(ctx, events[:1])
 	for name, s := range map[string]*notify.Subscription[*notify.Notification]{"one": one, "two": two} {
 		n := <-s.C
-		if n.EventID != events[0] || n.Kind != notify.KindFollowedAuthorPublished {
+		if n.EventID != events[0] || n.Kind != notify.KindFollowedAuthorPublished || n.Content == nil || n.Content.Title != "Item 1" || n.Actor == nil || n.Actor.Handle != "writer" {
 			t.Errorf("%s heard %+v", name, n)
 		}
 		select {

@@ -6,6 +6,9 @@ package notify
 
 import (
 	"time"
+
+	"github.com/tailorhq/tailor/internal/content"
+	"github.com/tailorhq/tailor/internal/user"
 )
 
 // Kind is what a notification is about.
@@ -42,6 +45,10 @@ type Notification struct {
 	CreatedAt time.Time  `db:"created_at"`
 	UpdatedAt time.Time  `db:"updated_at"`
 	ReadAt    *time.Time `db:"read_at"`
+	// Content and Actor, when set, were read once for every live subscriber of the event
+	// (as anyone may see them); requests read them through their own loaders.
+	Content *content.Content `db:"-"`
+	Actor   *user.User       `db:"-"`
 }
 
 // Event is what a webhook can be told about.
