@@ -2,9 +2,7 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
-	"time"
 
 	"github.com/lib/pq"
 )
@@ -23,24 +21,6 @@ const missedEvents = 1000
 // fanned-out events go to sink. After a reconnect, the events fanned out since the last one
 // the sink heard of are read back, since what was announced meanwhile is lost.
 func ListenEvents(ctx context.Context, databaseURL string, store *NotificationStore, sink EventSink, wake chan<- struct{}, logger *slog.Logger) error {
-	l := pq.NewListener(databaseURL, 100*time.Millisecond, 10*time.Second, func(ev pq.ListenerEventType, err error) {
-		if ev == pq.ListenerEventDisconnected && ctx.Err() == nil {
-			logger.Warn("event announcements interrupted; reconnecting", "err", err)
-		}
-	})
-	stop := context.AfterFunc(ctx, func() { _ = l.Close() })
-	defer func() {
-		stop()
-		_ = l.Close()
-	}()
-	for _, ch := range []string{OutboxChannel, EventsChannel} {
-		if err := l.Listen(ch); err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			return fmt.Errorf("listen on %s: %w", ch, err)
-		}
-	}
 	// Events fanned out before the listener started are not news to anyone here.
 	since, err := store.LastEvent(ctx)
 	if err != nil {
@@ -55,42 +35,35 @@ func ListenEvents(ctx context.Context, databaseURL string, store *NotificationSt
 		default:
 		}
 	}
-	ping := time.NewTicker(time.Minute)
-	defer ping.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case n, ok := <-l.Notify:
-			switch {
-			case !ok:
-				return nil
-			case n == nil:
-				poke()
-				if sink == nil {
-					continue
-				}
-				since = max(since, sink.Last())
-				ids, err := store.EventsSince(ctx, since, missedEvents)
-				if err != nil {
-					logger.Error("reading events missed while reconnecting failed", "err", err)
-					continue
-				}
-				if len(ids) > 0 {
-					sink.Dispatch(ctx, ids)
-				}
-			case n.Channel == OutboxChannel:
-				poke()
-			case sink != nil:
-				ids, err := ParseEventIDs(n.Extra)
-				if err != nil {
-					logger.Error("unreadable events announcement", "err", err)
-					continue
-				}
+	return follow(ctx, databaseURL, []string{OutboxChannel, EventsChannel}, func(ev pq.ListenerEventType, err error) {
+		if ev == pq.ListenerEventDisconnected && ctx.Err() == nil {
+			logger.Warn("event announcements interrupted; reconnecting", "err", err)
+		}
+	}, func(n *pq.Notification) {
+		switch {
+		case n == nil:
+			poke()
+			if sink == nil {
+				return
+			}
+			since = max(since, sink.Last())
+			ids, err := store.EventsSince(ctx, since, missedEvents)
+			if err != nil {
+				logger.Error("reading events missed while reconnecting failed", "err", err)
+				return
+			}
+			if len(ids) > 0 {
 				sink.Dispatch(ctx, ids)
 			}
-		case <-ping.C:
-			go func() { _ = l.Ping() }()
+		case n.Channel == OutboxChannel:
+			poke()
+		case sink != nil:
+			ids, err := ParseEventIDs(n.Extra)
+			if err != nil {
+				logger.Error("unreadable events announcement", "err", err)
+				return
+			}
+			sink.Dispatch(ctx, ids)
 		}
-	}
+	})
 }

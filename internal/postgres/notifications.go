@@ -261,10 +261,7 @@ func (s *NotificationStore) Notifications(ctx context.Context, userID int64, unr
 	if err != nil {
 		return nil, false, fmt.Errorf("notifications: %w", err)
 	}
-	more := len(out) > p.Limit
-	if more {
-		out = out[:p.Limit]
-	}
+	out, more := trimPage(out, p.Limit)
 	return out, more, nil
 }
 
@@ -427,10 +424,7 @@ func (s *NotificationStore) Deliveries(ctx context.Context, userID, webhookID in
 	if err != nil {
 		return nil, false, fmt.Errorf("deliveries: %w", err)
 	}
-	more := len(out) > p.Limit
-	if more {
-		out = out[:p.Limit]
-	}
+	out, more := trimPage(out, p.Limit)
 	return out, more, nil
 }
 
@@ -448,10 +442,7 @@ func (s *NotificationStore) DeadDeliveries(ctx context.Context, p relay.Page) ([
 	if err != nil {
 		return nil, false, fmt.Errorf("dead deliveries: %w", err)
 	}
-	more := len(out) > p.Limit
-	if more {
-		out = out[:p.Limit]
-	}
+	out, more := trimPage(out, p.Limit)
 	return out, more, nil
 }
 
@@ -561,4 +552,12 @@ func (s *NotificationStore) DigestItems(ctx context.Context, userID int64, from,
 		return nil, fmt.Errorf("digest items: %w", err)
 	}
 	return out, nil
+}
+
+// trimPage cuts rows, read one past the page, to the page and says whether more follow.
+func trimPage[T any](rows []T, limit int) ([]T, bool) {
+	if len(rows) > limit {
+		return rows[:limit], true
+	}
+	return rows, false
 }

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"strconv"
 	"sync"
@@ -57,7 +56,8 @@ func NewCachedSessions(store *AccountStore, maxAge time.Duration, maxUsers int, 
 // Listen follows the announcements of session changes on a connection of its own to
 // databaseURL until ctx ends, reconnecting as lib/pq's Listener does.
 func (c *CachedSessions) Listen(ctx context.Context, databaseURL string) error {
-	l := pq.NewListener(databaseURL, 100*time.Millisecond, 10*time.Second, func(ev pq.ListenerEventType, err error) {
+	defer c.setListening(false)
+	return follow(ctx, databaseURL, []string{sessionChannel}, func(ev pq.ListenerEventType, err error) {
 		switch ev {
 		case pq.ListenerEventConnected, pq.ListenerEventReconnected:
 			c.setListening(true)
@@ -67,41 +67,15 @@ func (c *CachedSessions) Listen(ctx context.Context, databaseURL string) error {
 				c.logger.Warn("session announcements interrupted: every signed-in request reads its session until they resume", "err", err)
 			}
 		}
+	}, func(n *pq.Notification) {
+		if n == nil {
+			// Reconnected: what was announced meanwhile is lost, so forget everyone.
+			c.forget(0, true)
+			return
+		}
+		id, err := strconv.ParseInt(n.Extra, 10, 64)
+		c.forget(id, err != nil)
 	})
-	stop := context.AfterFunc(ctx, func() { _ = l.Close() })
-	defer func() {
-		stop()
-		c.setListening(false)
-		_ = l.Close()
-	}()
-	if err := l.Listen(sessionChannel); err != nil {
-		if ctx.Err() != nil {
-			return nil
-		}
-		return fmt.Errorf("listen for session changes: %w", err)
-	}
-	ping := time.NewTicker(time.Minute)
-	defer ping.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case n, ok := <-l.Notify:
-			switch {
-			case !ok:
-				return nil
-			case n == nil:
-				// Reconnected: what was announced meanwhile is lost, so forget everyone.
-				c.forget(0, true)
-			default:
-				id, err := strconv.ParseInt(n.Extra, 10, 64)
-				c.forget(id, err != nil)
-			}
-		case <-ping.C:
-			// A ping proves the connection alive; lib/pq reconnects when it is not.
-			go func() { _ = l.Ping() }()
-		}
-	}
 }
 
 func (c *CachedSessions) setListening(on bool) {
