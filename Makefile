@@ -1,7 +1,7 @@
 # Tailor's developer commands. `make test` is the whole test suite, as CI runs it.
 GO ?= go
 
-.PHONY: demo build generate check-generated lint test
+.PHONY: demo build generate check-generated lint test schema-diff
 
 ## demo: bring Tailor up on a local PostgreSQL with demo data (creates, migrates and seeds the database)
 demo:
@@ -21,6 +21,10 @@ check-generated: generate
 		{ echo "generated code is stale: run 'make generate' and commit the result"; git diff --stat -- graph; exit 1; }
 	@test -z "$$(git ls-files --others --exclude-standard -- graph)" || \
 		{ echo "generate created files that are not committed:"; git ls-files --others --exclude-standard -- graph; exit 1; }
+
+## schema-diff: changelog from the last release's schema (schema/released.graphql) to schema/; fails on a breaking change that was not deprecated with a removal date now past
+schema-diff:
+	$(GO) run ./cmd/tailor schema diff schema/released.graphql schema/
 
 ## lint: formatting and go vet
 lint:

@@ -22,6 +22,10 @@ func (r *apiKeyResolver) ID(ctx context.Context, obj *auth.APIKey) (string, erro
 	return relay.ID(relay.TypeAPIKey, obj.ID), nil
 }
 
+func (r *apiKeyResolver) Usage(ctx context.Context, obj *auth.APIKey) (*model.APIKeyUsage, error) {
+	return &model.APIKeyUsage{Requests: int(obj.UsageRequests), PointsUsed: int(obj.UsagePoints), LastOperation: obj.UsageLastOperation}, nil
+}
+
 // SignUp is the resolver for the signUp field.
 func (r *mutationResolver) SignUp(ctx context.Context, input model.SignUpInput) (*model.SignUpPayload, error) {
 	g, err := r.Auth.SignUp(ctx, auth.SignUp{Email: input.Email, Handle: input.Handle, DisplayName: input.DisplayName, Password: input.Password})
@@ -52,7 +56,7 @@ func (r *mutationResolver) LogOut(ctx context.Context, input model.LogOutInput) 
 
 // CreateAPIKey is the resolver for the createApiKey field.
 func (r *mutationResolver) CreateAPIKey(ctx context.Context, input model.CreateAPIKeyInput) (*model.CreateAPIKeyPayload, error) {
-	k, secret, err := r.Auth.CreateAPIKey(ctx, access.ViewerFrom(ctx), input.Name, input.Scopes)
+	k, secret, err := r.Auth.CreateAPIKey(ctx, access.ViewerFrom(ctx), input.Name, input.Scopes, keyBudget(input.PointsPerWindow))
 	userErrs, err := userErrors(err)
 	if k == nil {
 		return &model.CreateAPIKeyPayload{UserErrors: userErrs}, err
@@ -80,6 +84,10 @@ func (r *mutationResolver) ChangeRole(ctx context.Context, input model.ChangeRol
 	u, err := r.Auth.ChangeRole(ctx, access.ViewerFrom(ctx), id, input.Role)
 	userErrs, err := userErrors(err)
 	return &model.ChangeRolePayload{User: u, UserErrors: userErrs}, err
+}
+
+func (r *queryResolver) RateLimit(ctx context.Context) (*model.RateLimit, error) {
+	return rateLimitOf(ctx), nil
 }
 
 // APIKeys is the resolver for the apiKeys field.

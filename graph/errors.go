@@ -66,6 +66,8 @@ func requestErrorCode(err *gqlerror.Error) apperr.Code {
 		return apperr.QueryTooComplex
 	case "PERSISTED_QUERY_NOT_FOUND":
 		return apperr.PersistedQueryNotFound
+	case string(apperr.RateLimited):
+		return apperr.RateLimited
 	case errcode.ValidationFailed, errcode.ParseFailed:
 		return apperr.BadUserInput
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -31,6 +32,7 @@ import (
 	"github.com/tailorhq/tailor/internal/auth"
 	"github.com/tailorhq/tailor/internal/explorer"
 	"github.com/tailorhq/tailor/internal/loaders"
+	"github.com/tailorhq/tailor/internal/ratelimit"
 	"github.com/tailorhq/tailor/internal/relay"
 	"github.com/tailorhq/tailor/internal/sqlstats"
 )
@@ -50,6 +52,12 @@ type Options struct {
 	PageSize relay.Limits
 	// MaxComplexity refuses operations whose complexity score is higher.
 	MaxComplexity int
+	// Metrics, when set, is where operations by name and caller, and the use of deprecated
+	// fields, are counted.
+	Metrics prometheus.Registerer
+	// RateLimiter, when set, charges every operation's cost to its caller's budget.
+	RateLimiter RateLimiter
+	Budgets     ratelimit.Budgets
 	// Limits bound the shape of every document before it is validated.
 	Limits OperationLimits
 	// MaxBodyBytes refuses larger request bodies.
@@ -76,6 +84,18 @@ type Options struct {
 	// WebsocketOrigins are the origins (host patterns, as coder/websocket matches them) whose
 	// pages may open subscription websockets; the server's own origin always may.
 	WebsocketOrigins []string
+	// CORSOrigins are the exact origins whose pages may call /graphql from a browser, with
+	// credentials, or "*" for every origin without them; empty allows no cross-origin call.
+	CORSOrigins []string
+	// Introspection says who may introspect the schema.
+	Introspection IntrospectionPolicy
+	// TrustedDocuments says which callers may run only the documents of Documents; Documents
+	// also lets every caller send one of them by its hash alone.
+	TrustedDocuments TrustedDocumentsPolicy
+	Documents        *TrustedDocuments
+	// PublicMaxAge is how long shared caches may keep the answer to an anonymous GET of a
+	// persisted or trusted query; 0 keeps every answer out of caches.
+	PublicMaxAge time.Duration
 }
 
 // NewHTTPHandler routes Tailor's public HTTP endpoints: GraphQL at /graphql, the GraphiQL
@@ -110,9 +130,10 @@ func NewHTTPHandler(o Options) http.Handler {
 }
 
 // NewGraphQLHandler returns the /graphql endpoint: the GraphQL-over-HTTP transport for GET and
-// POST, operation limits, a cache of parsed queries, automatic persisted queries, a
-// complexity limit, the error presenter and panic recovery, behind request checks and
-// per-request loaders.
+// POST, operation limits, a cache of parsed queries, the introspection policy, trusted
+// documents, automatic persisted queries, a complexity limit, the error presenter and panic
+// recovery, behind CORS, request checks, per-request loaders and public caching of anonymous
+// persisted GETs.
 func NewGraphQLHandler(o Options) http.Handler {
 	schema := NewExecutableSchema(Config{
 		Resolvers:  &Resolver{Services: o.Services},
@@ -124,10 +145,20 @@ func NewGraphQLHandler(o Options) http.Handler {
 	srv.AddTransport(graphQLOverHTTP{})
 	srv.SetParserTokenLimit(o.Limits.Tokens)
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](o.QueryCacheSize))
-	srv.Use(extension.Introspection{})
+	srv.Use(introspectionGate{policy: o.Introspection})
+	if o.Documents != nil {
+		// Before automatic persisted queries: a document registered there is no way around it.
+		srv.Use(documentGate{policy: o.TrustedDocuments, docs: o.Documents})
+	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](o.QueryCacheSize)})
 	srv.Use(newOperationGuard(o.Limits, o.QueryCacheSize))
 	srv.Use(complexityLimit{schema: schema, max: o.MaxComplexity})
+	if o.RateLimiter != nil {
+		srv.Use(rateLimit{limiter: o.RateLimiter, budgets: o.Budgets})
+	}
+	if o.Metrics != nil {
+		srv.Use(newUsageMetrics(o.Metrics))
+	}
 	if !o.FieldByField {
 		srv.AroundFields(tree.Middleware(tree.Config{Stores: o.Stores, Shelves: o.Services.Habits, Pages: o.PageSize,
 			ViewerFor: viewerFor, Observe: o.ObserveTrees}))
@@ -136,17 +167,18 @@ func NewGraphQLHandler(o Options) http.Handler {
 	srv.SetRecoverFunc(recoverer(o.Logger))
 
 	var h http.Handler = loaders.Middleware(o.Stores, o.Loaders, srv)
+	h = publicAnswers(o.PublicMaxAge, h)
 	h = authenticate(o.Services.Auth, o.Logger, h)
 	h = withResponseHeaders(o.ReportStatements, h)
 	h = checkRequest(o.MaxBodyBytes, o.Timeout, o.ClientIPHeader, h)
 	ws := newSubscriptionHandler(o, schema)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return withCORS(o.CORSOrigins, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if isWebsocket(r) {
 			ws.ServeHTTP(w, r)
 			return
 		}
 		h.ServeHTTP(w, r)
-	})
+	}))
 }
 
 // newSubscriptionHandler serves subscriptions over websockets: the same schema, limits and
@@ -156,7 +188,10 @@ func newSubscriptionHandler(o Options, schema graphql.ExecutableSchema) http.Han
 	srv.AddTransport(websocketTransport(o.Services.Auth, o.WebsocketOrigins))
 	srv.SetParserTokenLimit(o.Limits.Tokens)
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](o.QueryCacheSize))
-	srv.Use(extension.Introspection{})
+	srv.Use(introspectionGate{policy: o.Introspection})
+	if o.Documents != nil {
+		srv.Use(documentGate{policy: o.TrustedDocuments, docs: o.Documents})
+	}
 	srv.Use(newOperationGuard(o.Limits, o.QueryCacheSize))
 	srv.Use(complexityLimit{schema: schema, max: o.MaxComplexity})
 	srv.AroundResponses(freshLoaders(o.Stores, o.Loaders))
@@ -172,7 +207,8 @@ type paramsKey struct{}
 // It decodes the request's parameters once, for the transport, and notes the client's address.
 func checkRequest(maxBody int64, timeout time.Duration, clientIPHeader string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// No GraphQL answer may be cached by a browser or proxy: they carry tokens and per-viewer data.
+		// No GraphQL answer may be cached by a browser or proxy: they carry tokens and per-viewer
+		// data. publicAnswers lifts this for anonymous GETs of persisted or trusted queries.
 		w.Header().Set("Cache-Control", "no-store")
 		var params *graphql.RawParams
 		switch r.Method {
@@ -347,7 +383,11 @@ func (graphQLOverHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, opCtx)
-	writeJSON(w, responses(ctx))
+	resp := responses(ctx)
+	if r.Method == http.MethodGet {
+		markPublic(ctx, opCtx, resp)
+	}
+	writeJSON(w, resp)
 }
 
 func writeJSON(w io.Writer, v any) {
@@ -434,6 +474,8 @@ type responseHints struct {
 	statements *sqlstats.Counter
 	mu         sync.Mutex
 	retryAfter time.Duration
+	// rate is what the rate limit decided, when the caller is limited.
+	rate *ratelimit.Verdict
 }
 
 type hintsKey struct{}
@@ -477,6 +519,9 @@ func (w *hintedWriter) WriteHeader(status int) {
 		w.hints.mu.Lock()
 		if d := w.hints.retryAfter; d > 0 {
 			w.Header().Set("Retry-After", strconv.Itoa(retrySeconds(d)))
+		}
+		if v := w.hints.rate; v != nil {
+			rateHeaders(w.Header(), v)
 		}
 		w.hints.mu.Unlock()
 	}

@@ -50,13 +50,21 @@ type DirectiveRoot struct {
 
 type ComplexityRoot struct {
 	ApiKey struct {
-		CreatedAt  func(childComplexity int) int
-		ID         func(childComplexity int) int
-		LastUsedAt func(childComplexity int) int
-		Name       func(childComplexity int) int
-		Prefix     func(childComplexity int) int
-		RevokedAt  func(childComplexity int) int
-		Scopes     func(childComplexity int) int
+		CreatedAt       func(childComplexity int) int
+		ID              func(childComplexity int) int
+		LastUsedAt      func(childComplexity int) int
+		Name            func(childComplexity int) int
+		PointsPerWindow func(childComplexity int) int
+		Prefix          func(childComplexity int) int
+		RevokedAt       func(childComplexity int) int
+		Scopes          func(childComplexity int) int
+		Usage           func(childComplexity int) int
+	}
+
+	ApiKeyUsage struct {
+		LastOperation func(childComplexity int) int
+		PointsUsed    func(childComplexity int) int
+		Requests      func(childComplexity int) int
 	}
 
 	ChangeRolePayload struct {
@@ -252,11 +260,19 @@ type ComplexityRoot struct {
 		Feed           func(childComplexity int, first *int, after *string) int
 		Node           func(childComplexity int, id string) int
 		Nodes          func(childComplexity int, ids []string) int
+		RateLimit      func(childComplexity int) int
 		Search         func(childComplexity int, query string, first *int, after *string) int
 		Topic          func(childComplexity int, slug string) int
 		Topics         func(childComplexity int, first *int, after *string, last *int, before *string) int
 		User           func(childComplexity int, id *string, handle *string) int
 		Viewer         func(childComplexity int) int
+	}
+
+	RateLimit struct {
+		Cost      func(childComplexity int) int
+		Limit     func(childComplexity int) int
+		Remaining func(childComplexity int) int
+		ResetAt   func(childComplexity int) int
 	}
 
 	RecordInteractionPayload struct {
@@ -432,6 +448,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ApiKey.Name(childComplexity), true
+	case "ApiKey.pointsPerWindow":
+		if e.ComplexityRoot.ApiKey.PointsPerWindow == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKey.PointsPerWindow(childComplexity), true
 	case "ApiKey.prefix":
 		if e.ComplexityRoot.ApiKey.Prefix == nil {
 			break
@@ -450,6 +472,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ApiKey.Scopes(childComplexity), true
+	case "ApiKey.usage":
+		if e.ComplexityRoot.ApiKey.Usage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKey.Usage(childComplexity), true
+
+	case "ApiKeyUsage.lastOperation":
+		if e.ComplexityRoot.ApiKeyUsage.LastOperation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKeyUsage.LastOperation(childComplexity), true
+	case "ApiKeyUsage.pointsUsed":
+		if e.ComplexityRoot.ApiKeyUsage.PointsUsed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKeyUsage.PointsUsed(childComplexity), true
+	case "ApiKeyUsage.requests":
+		if e.ComplexityRoot.ApiKeyUsage.Requests == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKeyUsage.Requests(childComplexity), true
 
 	case "ChangeRolePayload.user":
 		if e.ComplexityRoot.ChangeRolePayload.User == nil {
@@ -1309,6 +1356,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]string)), true
+	case "Query.rateLimit":
+		if e.ComplexityRoot.Query.RateLimit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.RateLimit(childComplexity), true
 	case "Query.search":
 		if e.ComplexityRoot.Query.Search == nil {
 			break
@@ -1359,6 +1412,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
+
+	case "RateLimit.cost":
+		if e.ComplexityRoot.RateLimit.Cost == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RateLimit.Cost(childComplexity), true
+	case "RateLimit.limit":
+		if e.ComplexityRoot.RateLimit.Limit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RateLimit.Limit(childComplexity), true
+	case "RateLimit.remaining":
+		if e.ComplexityRoot.RateLimit.Remaining == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RateLimit.Remaining(childComplexity), true
+	case "RateLimit.resetAt":
+		if e.ComplexityRoot.RateLimit.ResetAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RateLimit.ResetAt(childComplexity), true
 
 	case "RecordInteractionPayload.content":
 		if e.ComplexityRoot.RecordInteractionPayload.Content == nil {
@@ -2017,6 +2095,20 @@ type ApiKey implements Node {
   lastUsedAt: Time
   "When the key was revoked; null while it works."
   revokedAt: Time
+  "The key's own rate-limit budget in points per window; null when it has the default."
+  pointsPerWindow: Int
+  "How the key has been used since it was created (counted within a fraction of a second)."
+  usage: ApiKeyUsage!
+}
+
+"An API key's use since it was created."
+type ApiKeyUsage {
+  "Requests it made and was not refused."
+  requests: Int!
+  "Points those requests cost."
+  pointsUsed: Int!
+  "The name of its latest named operation, if any."
+  lastOperation: String
 }
 
 extend type User {
@@ -2088,6 +2180,8 @@ input CreateApiKeyInput {
   name: String!
   "What the key may do; at least one scope."
   scopes: [ApiKeyScope!]!
+  "The key's own rate-limit budget in points per window; omit it for the default for API keys."
+  pointsPerWindow: Int
 }
 
 "The result of createApiKey."
@@ -2153,6 +2247,23 @@ extend type Mutation {
   revokeApiKey("The key to revoke." input: RevokeApiKeyInput!): RevokeApiKeyPayload! @auth
   "Changes a user's role. Admins only."
   changeRole("The user and role." input: ChangeRoleInput!): ChangeRolePayload! @auth(requires: ADMIN)
+}
+
+"A caller's rate-limit budget: points per window, spent by each request's cost as the complexity model scores it before it runs."
+type RateLimit {
+  "The budget, in points per window."
+  limit: Int!
+  "What this request cost."
+  cost: Int!
+  "What is left of the budget after this request."
+  remaining: Int!
+  "When the window ends and the budget is whole again."
+  resetAt: Time!
+}
+
+extend type Query {
+  "Your rate-limit budget after this request: anonymous callers by address, signed-in users and API keys each have their own. Null for callers who are not limited (admins)."
+  rateLimit: RateLimit
 }
 `, BuiltIn: false},
 	{Name: "../schema/content.graphqls", Input: `"The form of a content item."
@@ -3201,8 +3312,24 @@ func (ec *executionContext) childFields_ApiKey(ctx context.Context, field graphq
 		return ec.fieldContext_ApiKey_lastUsedAt(ctx, field)
 	case "revokedAt":
 		return ec.fieldContext_ApiKey_revokedAt(ctx, field)
+	case "pointsPerWindow":
+		return ec.fieldContext_ApiKey_pointsPerWindow(ctx, field)
+	case "usage":
+		return ec.fieldContext_ApiKey_usage(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ApiKey", field.Name)
+}
+
+func (ec *executionContext) childFields_ApiKeyUsage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "requests":
+		return ec.fieldContext_ApiKeyUsage_requests(ctx, field)
+	case "pointsUsed":
+		return ec.fieldContext_ApiKeyUsage_pointsUsed(ctx, field)
+	case "lastOperation":
+		return ec.fieldContext_ApiKeyUsage_lastOperation(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ApiKeyUsage", field.Name)
 }
 
 func (ec *executionContext) childFields_ChangeRolePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3531,6 +3658,20 @@ func (ec *executionContext) childFields_PublishContentPayload(ctx context.Contex
 		return ec.fieldContext_PublishContentPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PublishContentPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_RateLimit(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "limit":
+		return ec.fieldContext_RateLimit_limit(ctx, field)
+	case "cost":
+		return ec.fieldContext_RateLimit_cost(ctx, field)
+	case "remaining":
+		return ec.fieldContext_RateLimit_remaining(ctx, field)
+	case "resetAt":
+		return ec.fieldContext_RateLimit_resetAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RateLimit", field.Name)
 }
 
 func (ec *executionContext) childFields_RecordInteractionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

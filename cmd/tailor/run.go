@@ -11,7 +11,6 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
-	"github.com/tailorhq/tailor/graph"
 	"github.com/tailorhq/tailor/internal/config"
 	"github.com/tailorhq/tailor/internal/postgres"
 )
@@ -22,9 +21,10 @@ Commands:
   serve     run the GraphQL server (--demo creates, migrates and seeds the database first)
   migrate   apply or inspect schema migrations: up, down, status
   seed      write the deterministic demo dataset into an empty database
-  schema    print the GraphQL schema (SDL)
+  schema    print the GraphQL schema (SDL); "schema diff OLD NEW" lists the changes and fails on breaking ones
   worker    run the notification worker alone (fan-out, mail, webhooks, digests)
   eval      measure the feed against baselines on a seeded database with a time-based hold-out
+  documents trusted documents: load FILE stores a persisted-documents manifest
 
 Configuration comes from environment variables; see the README.`
 
@@ -51,9 +51,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return evalCommand(ctx, cfg, rest, stdout)
 	case "worker":
 		return workerCommand(ctx, cfg, rest, stdout)
+	case "documents":
+		return documentsCommand(ctx, cfg, rest, stdout)
 	case "schema":
-		_, err := io.WriteString(stdout, graph.SDL())
-		return err
+		return schemaCommand(ctx, rest, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil

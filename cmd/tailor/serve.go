@@ -25,6 +25,7 @@ import (
 	"github.com/tailorhq/tailor/internal/notify"
 	"github.com/tailorhq/tailor/internal/password"
 	"github.com/tailorhq/tailor/internal/postgres"
+	"github.com/tailorhq/tailor/internal/ratelimit"
 	"github.com/tailorhq/tailor/internal/relay"
 	"github.com/tailorhq/tailor/internal/seed"
 )
@@ -84,12 +85,13 @@ func serve(ctx context.Context, cfg config.Config, args []string, getenv func(st
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	handler, err := newMux(ctx, cfg, db, logger)
+	metrics := prometheus.NewRegistry()
+	handler, err := newMux(ctx, cfg, db, logger, metrics)
 	if err != nil {
 		return err
 	}
 	if cfg.AdminAddr != "" {
-		stopAdmin, err := serveAdmin(cfg.AdminAddr, db, logger)
+		stopAdmin, err := serveAdmin(cfg.AdminAddr, db, logger, metrics)
 		if err != nil {
 			return err
 		}
@@ -141,7 +143,7 @@ func seedWhenEmpty(ctx context.Context, db *sqlx.DB, logger *slog.Logger) error 
 }
 
 // newMux routes Tailor's public HTTP endpoints.
-func newMux(ctx context.Context, cfg config.Config, db *sqlx.DB, logger *slog.Logger) (http.Handler, error) {
+func newMux(ctx context.Context, cfg config.Config, db *sqlx.DB, logger *slog.Logger, metrics prometheus.Registerer) (http.Handler, error) {
 	authService, key, err := newAuth(ctx, cfg, db, logger)
 	if err != nil {
 		return nil, err
@@ -153,6 +155,16 @@ func newMux(ctx context.Context, cfg config.Config, db *sqlx.DB, logger *slog.Lo
 		return nil, err
 	}
 	unsubscribe, err := unsubscribeHandler(db, key, logger)
+	if err != nil {
+		return nil, err
+	}
+	var limiter graph.RateLimiter
+	if cfg.RateAnonymous > 0 {
+		l := ratelimit.New(postgres.NewRateStore(db), cfg.RateWindow, time.Now, logger)
+		go l.Run(ctx, cfg.RateSync)
+		limiter = l
+	}
+	documents, err := trustedDocuments(ctx, cfg, db, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -168,11 +180,19 @@ func newMux(ctx context.Context, cfg config.Config, db *sqlx.DB, logger *slog.Lo
 		Loaders:          loaders.Config{Wait: cfg.LoaderWait, MaxBatch: cfg.LoaderMaxBatch},
 		PageSize:         relay.Limits{Default: cfg.PageSizeDefault, Max: cfg.PageSizeMax},
 		MaxComplexity:    cfg.MaxComplexity,
+		RateLimiter:      limiter,
+		Metrics:          metrics,
+		Budgets:          ratelimit.Budgets{Anonymous: cfg.RateAnonymous, SignedIn: cfg.RateSignedIn, APIKey: cfg.RateAPIKey},
 		MaxBodyBytes:     cfg.MaxBodyBytes,
 		Timeout:          cfg.RequestTimeout,
 		QueryCacheSize:   cfg.QueryCacheSize,
 		ReportStatements: cfg.ReportStatements,
 		Ready:            db.PingContext,
+		CORSOrigins:      cfg.CORSOrigins,
+		Introspection:    graph.IntrospectionPolicy(cfg.Introspection),
+		TrustedDocuments: graph.TrustedDocumentsPolicy(cfg.TrustedDocuments),
+		Documents:        documents,
+		PublicMaxAge:     cfg.PublicMaxAge,
 	}), nil
 }
 
@@ -282,12 +302,11 @@ func publishScheduled(ctx context.Context, store *postgres.EditStore, every time
 
 // serveAdmin serves Prometheus metrics and Go's profiles on their own listener, away from the
 // public port.
-func serveAdmin(addr string, db *sqlx.DB, logger *slog.Logger) (stop func(), err error) {
+func serveAdmin(addr string, db *sqlx.DB, logger *slog.Logger, metrics *prometheus.Registry) (stop func(), err error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("admin listener: %w", err)
 	}
-	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),

@@ -20,6 +20,16 @@ import (
 	"github.com/tailorhq/tailor/internal/user"
 )
 
+// An API key's use since it was created.
+type APIKeyUsage struct {
+	// Requests it made and was not refused.
+	Requests int `json:"requests"`
+	// Points those requests cost.
+	PointsUsed int `json:"pointsUsed"`
+	// The name of its latest named operation, if any.
+	LastOperation *string `json:"lastOperation,omitempty"`
+}
+
 // Changes a user's role.
 type ChangeRoleInput struct {
 	// The user's global ID.
@@ -77,6 +87,8 @@ type CreateAPIKeyInput struct {
 	Name string `json:"name"`
 	// What the key may do; at least one scope.
 	Scopes []access.Scope `json:"scopes"`
+	// The key's own rate-limit budget in points per window; omit it for the default for API keys.
+	PointsPerWindow *int `json:"pointsPerWindow,omitempty"`
 }
 
 // The result of createApiKey.
@@ -283,6 +295,18 @@ type PublishContentPayload struct {
 
 // The entry points for reading Tailor's data.
 type Query struct {
+}
+
+// A caller's rate-limit budget: points per window, spent by each request's cost as the complexity model scores it before it runs.
+type RateLimit struct {
+	// The budget, in points per window.
+	Limit int `json:"limit"`
+	// What this request cost.
+	Cost int `json:"cost"`
+	// What is left of the budget after this request.
+	Remaining int `json:"remaining"`
+	// When the window ends and the budget is whole again.
+	ResetAt time.Time `json:"resetAt"`
 }
 
 // Records something the viewer did with an item.

@@ -40,6 +40,8 @@ type Viewer struct {
 	// KeyID is the API key the request came with, if any; KeyScopes are its scopes.
 	KeyID     int64
 	KeyScopes []Scope
+	// KeyBudget is the key's own points per rate-limit window; 0 takes the default.
+	KeyBudget int64
 	// Account is the viewer's account as read when the request was authenticated, if it was.
 	Account *user.User
 }

@@ -56,6 +56,12 @@ type APIKey struct {
 	CreatedAt  time.Time      `db:"created_at"`
 	LastUsedAt *time.Time     `db:"last_used_at"`
 	RevokedAt  *time.Time     `db:"revoked_at"`
+	// PointsPerWindow is the key's own rate-limit budget; nil takes the default.
+	PointsPerWindow *int64 `db:"points_per_window"`
+	// The key's use since it was created, as of the rate limits' last sync.
+	UsageRequests      int64   `db:"usage_requests"`
+	UsagePoints        int64   `db:"usage_points"`
+	UsageLastOperation *string `db:"usage_last_operation"`
 }
 
 // NewAPIKey is a key about to be stored.
@@ -65,6 +71,8 @@ type NewAPIKey struct {
 	Prefix     string
 	SecretHash []byte
 	Scopes     []access.Scope `db:"-"`
+	// PointsPerWindow is the key's own rate-limit budget; nil takes the default.
+	PointsPerWindow *int64
 }
 
 // StoredAPIKey is a key with what is needed to check a presented secret.
@@ -248,7 +256,11 @@ func (s *Service) authenticateKey(ctx context.Context, secret string) (access.Vi
 			s.logger.WarnContext(ctx, "could not record api key use", "key_id", k.ID, "err", err)
 		}
 	}
-	return access.Viewer{UserID: k.UserID, Role: k.OwnerRole, KeyID: k.ID, KeyScopes: k.Scopes}, nil
+	v := access.Viewer{UserID: k.UserID, Role: k.OwnerRole, KeyID: k.ID, KeyScopes: k.Scopes}
+	if k.PointsPerWindow != nil {
+		v.KeyBudget = *k.PointsPerWindow
+	}
+	return v, nil
 }
 
 // MaxListedKeys is how many of a user's keys, newest first, are listed.
@@ -264,7 +276,7 @@ func errKeysNeedToken() error {
 
 // CreateAPIKey makes a key for v's user and returns it with its secret, which is never shown
 // again. Keys are made by people signed in with a token, not by other keys.
-func (s *Service) CreateAPIKey(ctx context.Context, v access.Viewer, name string, scopes []access.Scope) (*APIKey, string, error) {
+func (s *Service) CreateAPIKey(ctx context.Context, v access.Viewer, name string, scopes []access.Scope, pointsPerWindow *int64) (*APIKey, string, error) {
 	if !MayManageKeys(v) {
 		return nil, "", errKeysNeedToken()
 	}
@@ -279,6 +291,9 @@ func (s *Service) CreateAPIKey(ctx context.Context, v access.Viewer, name string
 	if len(scopes) == 0 {
 		errs.Add("scopes", apperr.FieldRequired, "give the key at least one scope")
 	}
+	if pointsPerWindow != nil && *pointsPerWindow < 1 {
+		errs.Add("pointsPerWindow", apperr.FieldInvalid, "a key's budget is at least 1 point per window; omit it for the default")
+	}
 	if len(errs) > 0 {
 		return nil, "", errs
 	}
@@ -286,7 +301,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, v access.Viewer, name string
 	if err != nil {
 		return nil, "", err
 	}
-	k, err := s.store.CreateAPIKey(ctx, NewAPIKey{UserID: v.UserID, Name: name, Prefix: prefix, SecretHash: hash, Scopes: dedupe(scopes)})
+	k, err := s.store.CreateAPIKey(ctx, NewAPIKey{UserID: v.UserID, Name: name, Prefix: prefix, SecretHash: hash, Scopes: dedupe(scopes), PointsPerWindow: pointsPerWindow})
 	if err != nil {
 		return nil, "", err
 	}

@@ -5,7 +5,10 @@ package config
 import (
 	"fmt"
 	"math"
+	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -20,6 +23,11 @@ type Config struct {
 	PageSizeDefault  int
 	PageSizeMax      int
 	MaxComplexity    int
+	RateWindow       time.Duration
+	RateAnonymous    int64
+	RateSignedIn     int64
+	RateAPIKey       int64
+	RateSync         time.Duration
 	MaxTokens        int
 	MaxDepth         int
 	MaxFields        int
@@ -60,6 +68,10 @@ type Config struct {
 	WSOrigins        string
 	SubscriberBuffer int
 	FeedDiversity    float64
+	CORSOrigins      []string
+	Introspection    string
+	TrustedDocuments string
+	PublicMaxAge     time.Duration
 }
 
 // Setting documents one environment variable.
@@ -79,6 +91,11 @@ func Settings() []Setting {
 		{"TAILOR_PAGE_SIZE_DEFAULT", "20", "Page size of a connection when first/last is omitted."},
 		{"TAILOR_PAGE_SIZE_MAX", "100", "Largest first/last a client may ask for."},
 		{"TAILOR_MAX_COMPLEXITY", "20000", "Operations whose cost scores higher are refused with QUERY_TOO_COMPLEX (every list multiplies its selection by the items it may return; see docs/limits.md)."},
+		{"TAILOR_RATE_WINDOW", "1m", "The rate-limit window: every caller's budget of points (the cost model's scores) starts afresh each window."},
+		{"TAILOR_RATE_ANONYMOUS", "100000", "Points per window for each anonymous client address. 0 turns rate limits off for everyone."},
+		{"TAILOR_RATE_SIGNED_IN", "300000", "Points per window for each signed-in user (admins are not limited)."},
+		{"TAILOR_RATE_API_KEY", "500000", "Points per window for each API key that carries no budget of its own."},
+		{"TAILOR_RATE_SYNC", "100ms", "How often each replica adds what it counted to the shared count in PostgreSQL and learns the others' spending."},
 		{"TAILOR_MAX_TOKENS", "5000", "Largest number of lexical tokens in one document."},
 		{"TAILOR_MAX_DEPTH", "15", "Deepest path of fields from an operation's root, fragments expanded (`{ a { b } }` is 2)."},
 		{"TAILOR_MAX_FIELDS", "2000", "Most fields in one document with every fragment spread expanded."},
@@ -119,6 +136,10 @@ func Settings() []Setting {
 		{"TAILOR_WEBHOOKS_ALLOW_PRIVATE", "false", "Let webhooks target loopback, private and link-local addresses (tests and the demo; `--demo` implies it)."},
 		{"TAILOR_WS_ORIGINS", "", "Comma-separated origins (host patterns such as `app.example.com` or `*.example.com`) whose pages may open subscription websockets; the server's own origin and non-browser clients always may."},
 		{"TAILOR_SUBSCRIBER_BUFFER", "64", "Messages one subscription may have unread before it is closed with code 4429 as too slow."},
+		{"TAILOR_CORS_ORIGINS", "", "Comma-separated origins (exact, such as `https://app.example.com`) whose pages may call /graphql from a browser, with credentials; `*` lets every origin call it without credentials. Empty allows no cross-origin calls."},
+		{"TAILOR_INTROSPECTION", "on", "Who may introspect the schema (`__schema`, `__type`): `on` everyone, `signed-in` only signed-in callers, `off` nobody (refused with FORBIDDEN)."},
+		{"TAILOR_TRUSTED_DOCUMENTS", "off", "Which callers may only run trusted documents (loaded with `tailor documents load`): `off` nobody, `allow-listed-for-anonymous` anonymous callers, `required` everyone but admins. Others get PERSISTED_QUERY_NOT_FOUND."},
+		{"TAILOR_PUBLIC_MAX_AGE", "60s", "How long browsers and shared caches may keep the answer to an anonymous GET of a persisted or trusted query (`Cache-Control: public`, with an ETag); 0s answers every request with no-store."},
 	}
 }
 
@@ -146,6 +167,11 @@ func Load(getenv func(string) string) (Config, error) {
 		PageSizeDefault:  p.int("TAILOR_PAGE_SIZE_DEFAULT"),
 		PageSizeMax:      p.int("TAILOR_PAGE_SIZE_MAX"),
 		MaxComplexity:    p.int("TAILOR_MAX_COMPLEXITY"),
+		RateWindow:       p.duration("TAILOR_RATE_WINDOW"),
+		RateAnonymous:    int64(p.int("TAILOR_RATE_ANONYMOUS")),
+		RateSignedIn:     int64(p.int("TAILOR_RATE_SIGNED_IN")),
+		RateAPIKey:       int64(p.int("TAILOR_RATE_API_KEY")),
+		RateSync:         p.duration("TAILOR_RATE_SYNC"),
 		MaxTokens:        p.int("TAILOR_MAX_TOKENS"),
 		MaxDepth:         p.int("TAILOR_MAX_DEPTH"),
 		MaxFields:        p.int("TAILOR_MAX_FIELDS"),
@@ -186,6 +212,10 @@ func Load(getenv func(string) string) (Config, error) {
 		WSOrigins:        get("TAILOR_WS_ORIGINS"),
 		SubscriberBuffer: p.int("TAILOR_SUBSCRIBER_BUFFER"),
 		FeedDiversity:    p.nonNegativeFloat("TAILOR_FEED_DIVERSITY"),
+		CORSOrigins:      p.origins("TAILOR_CORS_ORIGINS"),
+		Introspection:    p.oneOf("TAILOR_INTROSPECTION", "on", "signed-in", "off"),
+		TrustedDocuments: p.oneOf("TAILOR_TRUSTED_DOCUMENTS", "off", "allow-listed-for-anonymous", "required"),
+		PublicMaxAge:     p.nonNegativeDuration("TAILOR_PUBLIC_MAX_AGE"),
 	}
 	if p.err != nil {
 		return Config{}, p.err
@@ -269,4 +299,35 @@ func (p *parser) nonNegativeFloat(name string) float64 {
 		p.err = fmt.Errorf("config: %s must be a number such as 1 or 0.5: %w", name, err)
 	}
 	return x
+}
+
+func (p *parser) oneOf(name string, values ...string) string {
+	v := p.get(name)
+	if !slices.Contains(values, v) && p.err == nil {
+		p.err = fmt.Errorf("config: %s must be one of %s, not %q", name, strings.Join(values, ", "), v)
+	}
+	return v
+}
+
+// origins reads a comma-separated list of exact origins (scheme://host[:port]) or `*`.
+func (p *parser) origins(name string) []string {
+	var out []string
+	for _, o := range strings.Split(p.get(name), ",") {
+		if o = strings.TrimSpace(o); o == "" {
+			continue
+		}
+		if o != "*" {
+			u, err := url.Parse(o)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.Contains(u.Host, "*") ||
+				u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+				if p.err == nil {
+					p.err = fmt.Errorf("config: %s must list origins such as https://app.example.com (scheme and host, no path), or *; %q is not one", name, o)
+				}
+				continue
+			}
+			o = strings.TrimSuffix(o, "/")
+		}
+		out = append(out, o)
+	}
+	return out
 }

@@ -120,7 +120,7 @@ func (s *AccountStore) SetRole(ctx context.Context, userID int64, role user.Role
 	return &u, nil
 }
 
-const apiKeyColumns = "k.id, k.user_id, k.name, k.prefix, k.scopes, k.created_at, k.last_used_at, k.revoked_at"
+const apiKeyColumns = "k.id, k.user_id, k.name, k.prefix, k.scopes, k.created_at, k.last_used_at, k.revoked_at, k.points_per_window, k.usage_requests, k.usage_points, k.usage_last_operation"
 
 type apiKeyRow struct {
 	auth.APIKey
@@ -143,8 +143,8 @@ func (s *AccountStore) CreateAPIKey(ctx context.Context, nk auth.NewAPIKey) (*au
 		scopes[i] = string(sc)
 	}
 	var row apiKeyRow
-	err := s.db.GetContext(ctx, &row, `INSERT INTO api_keys AS k (user_id, name, prefix, secret_hash, scopes)
-		VALUES ($1, $2, $3, $4, $5) RETURNING `+apiKeyColumns, nk.UserID, nk.Name, nk.Prefix, nk.SecretHash, pq.Array(scopes))
+	err := s.db.GetContext(ctx, &row, `INSERT INTO api_keys AS k (user_id, name, prefix, secret_hash, scopes, points_per_window)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING `+apiKeyColumns, nk.UserID, nk.Name, nk.Prefix, nk.SecretHash, pq.Array(scopes), nk.PointsPerWindow)
 	if err != nil {
 		return nil, fmt.Errorf("create api key: %w", err)
 	}

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/tailorhq/tailor/internal/pgtest"
+)
+
+// answer is one GraphQL response with its rate-limit headers.
+type answer struct {
+	status int
+	header http.Header
+	body   struct {
+		Data   json.RawMessage
+		Errors []struct {
+			Message    string
+			Extensions map[string]any
+		}
+		Extensions struct {
+			Cost struct{ Requested, Remaining, Limit int64 }
+		}
+	}
+}
+
+func ask(t *testing.T, endpoint, query string) answer {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query})
+	res, err := http.Post(endpoint, "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	a := answer{status: res.StatusCode, header: res.Header}
+	if err := json.NewDecoder(res.Body).Decode(&a.body); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func headerInt(t *testing.T, h http.Header, name string) int64 {
+	t.Helper()
+	n, err := strconv.ParseInt(h.Get(name), 10, 64)
+	if err != nil {
+		t.Fatalf("header %s = %q", name, h.Get(name))
+	}
+	return n
+}
+
+// TestRateLimitAcrossReplicas spends one anonymous client's budget on two serve processes
+// on one database: every answer says what it cost and what is left, in headers and in
+// extensions.cost, the remaining points fall by exactly the cost, points spent on one replica
+// are spent on the other, and an over-budget request is refused with RATE_LIMITED and
+// Retry-After by either replica, running nothing.
+func TestRateLimitAcrossReplicas(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	db, err := pgtest.New(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	env := map[string]string{"DATABASE_URL": db.URL, "TAILOR_ADDR": "127.0.0.1:0", "TAILOR_DEV": "true",
+		"TAILOR_RATE_ANONYMOUS": "60", "TAILOR_RATE_WINDOW": "1h", "TAILOR_RATE_SYNC": "20ms"}
+	first, stopFirst := startServe(t, ctx, env, "serve")
+	t.Cleanup(stopFirst)
+	second, stopSecond := startServe(t, ctx, env, "serve")
+	t.Cleanup(stopSecond)
+	a, b := first+"/graphql", second+"/graphql"
+
+	const query = `{ topics(first: 2) { edges { node { slug } } } rateLimit { limit cost remaining } }`
+	one := ask(t, a, query)
+	cost := one.body.Extensions.Cost.Requested
+	if one.status != http.StatusOK || len(one.body.Errors) > 0 || cost <= 0 || cost > 20 {
+		t.Fatalf("first answer: %d %+v", one.status, one.body)
+	}
+	if headerInt(t, one.header, "RateLimit-Limit") != 60 || headerInt(t, one.header, "RateLimit-Remaining") != 60-cost ||
+		one.body.Extensions.Cost.Remaining != 60-cost || one.body.Extensions.Cost.Limit != 60 {
+		t.Errorf("first answer's budget: headers %v, cost %+v", one.header, one.body.Extensions.Cost)
+	}
+	var rl struct {
+		RateLimit struct{ Limit, Cost, Remaining int64 }
+	}
+	if err := json.Unmarshal(one.body.Data, &rl); err != nil || rl.RateLimit.Cost != cost || rl.RateLimit.Remaining != 60-cost {
+		t.Errorf("rateLimit = %+v (%v)", rl.RateLimit, err)
+	}
+	if reset := headerInt(t, one.header, "RateLimit-Reset"); reset < 1 || reset > 3600 {
+		t.Errorf("RateLimit-Reset = %d", reset)
+	}
+	two := ask(t, a, query)
+	if two.body.Extensions.Cost.Remaining != 60-2*cost {
+		t.Errorf("the second answer left %d, want %d", two.body.Extensions.Cost.Remaining, 60-2*cost)
+	}
+
+	// The other replica learns what was spent on the first within a sync.
+	within(t, 5*time.Second, "the spending reaches the other replica", func() bool {
+		got := ask(t, b, `{ rateLimit { remaining } }`)
+		var r struct{ RateLimit struct{ Remaining int64 } }
+		_ = json.Unmarshal(got.body.Data, &r)
+		// Each probe costs a point or two of its own; what matters is that the first
+		// replica's spending shows.
+		return len(got.body.Errors) == 0 && r.RateLimit.Remaining <= 60-2*cost-1
+	})
+
+	for _, endpoint := range []string{a, b} {
+		var refused answer
+		within(t, 5*time.Second, "a refusal", func() bool {
+			refused = ask(t, endpoint, query)
+			return len(refused.body.Errors) > 0
+		})
+		e := refused.body.Errors[0]
+		if e.Extensions["code"] != "RATE_LIMITED" || refused.header.Get("Retry-After") == "" || e.Extensions["retryAfter"] == nil || refused.body.Data != nil && string(refused.body.Data) != "null" {
+			t.Errorf("refusal by %s: status %d, headers %v, body %+v", endpoint, refused.status, refused.header, refused.body)
+		}
+		if headerInt(t, refused.header, "RateLimit-Remaining") >= cost {
+			t.Errorf("refused with %s points left, enough for the request (%d)", refused.header.Get("RateLimit-Remaining"), cost)
+		}
+	}
+}
