@@ -43,7 +43,7 @@ func (l rateLimit) MutateOperationContext(ctx context.Context, opCtx *graphql.Op
 		return nil
 	}
 	score, _ := opCtx.Stats.GetExtension(complexityStats).(int)
-	v := l.limiter.Spend(caller, int64(score), opCtx.OperationName)
+	v := l.limiter.Spend(caller, int64(score), operationName(opCtx))
 	h, _ := ctx.Value(hintsKey{}).(*responseHints)
 	if h != nil {
 		h.mu.Lock()

@@ -52,7 +52,7 @@ func (*usageMetrics) Validate(graphql.ExecutableSchema) error { return nil }
 
 func (u *usageMetrics) MutateOperationContext(ctx context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
 	caller := callerKind(access.ViewerFrom(ctx))
-	u.operations.WithLabelValues(u.label(opCtx.OperationName), caller).Inc()
+	u.operations.WithLabelValues(u.label(operationName(opCtx)), caller).Inc()
 	if opCtx.Operation != nil {
 		seen := map[string]bool{}
 		deprecatedFields(opCtx.Operation.SelectionSet, seen)
@@ -112,4 +112,12 @@ func deprecatedFields(set ast.SelectionSet, seen map[string]bool) {
 			}
 		}
 	}
+}
+
+// operationName is the name of the operation a request runs, empty when it has none.
+func operationName(opCtx *graphql.OperationContext) string {
+	if opCtx.Operation != nil && opCtx.Operation.Name != "" {
+		return opCtx.Operation.Name
+	}
+	return opCtx.OperationName
 }

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -121,4 +124,86 @@ func TestRateLimitAcrossReplicas(t *testing.T) {
 			t.Errorf("refused with %s points left, enough for the request (%d)", refused.header.Get("RateLimit-Remaining"), cost)
 		}
 	}
+}
+
+// TestAPIKeyBudgetAndUsage gives an API key its own budget and spends it: answers show the
+// key's budget, its owner sees its use (requests, points, last operation), and the private
+// metrics count the operations by name and caller kind.
+func TestAPIKeyBudgetAndUsage(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	db, err := pgtest.New(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	admin, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"DATABASE_URL": db.URL, "TAILOR_ADDR": "127.0.0.1:0", "TAILOR_DEV": "true",
+		"TAILOR_RATE_SYNC": "20ms", "TAILOR_ADMIN_ADDR": admin}
+	base, stop := startServe(t, ctx, env, "serve")
+	t.Cleanup(stop)
+	endpoint := base + "/graphql"
+	owner := signUp(t, endpoint, "integrator")
+	var created struct {
+		CreateAPIKey struct{ Secret string }
+	}
+	post(t, endpoint, owner.token, `mutation { createApiKey(input: {name: "sync", scopes: [CONTENT_READ], pointsPerWindow: 5000}) { secret } }`, nil, &created)
+
+	const named = `query SyncTopics { topics(first: 2) { edges { node { slug } } } }`
+	var cost int64
+	for range 3 {
+		body, _ := json.Marshal(map[string]any{"query": named})
+		req, _ := http.NewRequest(http.MethodPost, endpoint, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+created.CreateAPIKey.Secret)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.Header.Get("RateLimit-Limit") != "5000" {
+			t.Fatalf("the key's answers say a budget of %q, want its own 5000", res.Header.Get("RateLimit-Limit"))
+		}
+		cost = 5000 - headerInt(t, res.Header, "RateLimit-Remaining")
+	}
+	var keys struct {
+		Viewer struct {
+			APIKeys []struct {
+				PointsPerWindow int64
+				Usage           struct {
+					Requests, PointsUsed int64
+					LastOperation        string
+				}
+			} `json:"apiKeys"`
+		}
+	}
+	within(t, 5*time.Second, "the key's use", func() bool {
+		post(t, endpoint, owner.token, `{ viewer { apiKeys { pointsPerWindow usage { requests pointsUsed lastOperation } } } }`, nil, &keys)
+		return len(keys.Viewer.APIKeys) == 1 && keys.Viewer.APIKeys[0].Usage.Requests == 3
+	})
+	if k := keys.Viewer.APIKeys[0]; k.PointsPerWindow != 5000 || k.Usage.PointsUsed != cost || k.Usage.LastOperation != "SyncTopics" {
+		t.Errorf("key = %+v, want 3 requests costing %d in all, last SyncTopics", k, cost)
+	}
+	res, err := http.Get("http://" + admin + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	metrics, _ := io.ReadAll(res.Body)
+	if want := `tailor_graphql_operations_total{caller="api_key",operation="SyncTopics"} 3`; !strings.Contains(string(metrics), want) {
+		t.Errorf("/metrics lacks %s", want)
+	}
+}
+
+// freePort returns a loopback address nobody listens on right now.
+func freePort() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
 }
