@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,6 +29,7 @@ import (
 	"github.com/tailorhq/tailor/internal/ratelimit"
 	"github.com/tailorhq/tailor/internal/relay"
 	"github.com/tailorhq/tailor/internal/seed"
+	"github.com/tailorhq/tailor/internal/user"
 )
 
 // defaultGCPercent is serve's garbage collection target unless GOGC says otherwise.
@@ -158,6 +160,10 @@ func newMux(ctx context.Context, cfg config.Config, db *sqlx.DB, logger *slog.Lo
 	if err != nil {
 		return nil, err
 	}
+	budgets, err := rateBudgets(cfg)
+	if err != nil {
+		return nil, err
+	}
 	var limiter graph.RateLimiter
 	if cfg.RateAnonymous > 0 {
 		l := ratelimit.New(postgres.NewRateStore(db), cfg.RateWindow, time.Now, logger)
@@ -182,7 +188,7 @@ func newMux(ctx context.Context, cfg config.Config, db *sqlx.DB, logger *slog.Lo
 		MaxComplexity:    cfg.MaxComplexity,
 		RateLimiter:      limiter,
 		Metrics:          metrics,
-		Budgets:          ratelimit.Budgets{Anonymous: cfg.RateAnonymous, SignedIn: cfg.RateSignedIn, APIKey: cfg.RateAPIKey},
+		Budgets:          budgets,
 		MaxBodyBytes:     cfg.MaxBodyBytes,
 		Timeout:          cfg.RequestTimeout,
 		QueryCacheSize:   cfg.QueryCacheSize,
@@ -334,4 +340,19 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// rateBudgets reads the rate-limit budgets, TAILOR_RATE_ROLES's `role=points` entries included.
+func rateBudgets(cfg config.Config) (ratelimit.Budgets, error) {
+	b := ratelimit.Budgets{Anonymous: cfg.RateAnonymous, SignedIn: cfg.RateSignedIn, APIKey: cfg.RateAPIKey, ByRole: map[user.Role]int64{}}
+	for _, entry := range splitList(cfg.RateRoles) {
+		role, points, ok := strings.Cut(entry, "=")
+		n, err := strconv.ParseInt(strings.TrimSpace(points), 10, 64)
+		r := user.Role(strings.ToLower(strings.TrimSpace(role)))
+		if !ok || err != nil || n < 1 || !r.Valid() {
+			return b, fmt.Errorf("TAILOR_RATE_ROLES: %q is not role=points with a known role and a positive number", entry)
+		}
+		b.ByRole[r] = n
+	}
+	return b, nil
 }

@@ -27,6 +27,7 @@ type Config struct {
 	RateAnonymous    int64
 	RateSignedIn     int64
 	RateAPIKey       int64
+	RateRoles        string
 	RateSync         time.Duration
 	MaxTokens        int
 	MaxDepth         int
@@ -94,6 +95,7 @@ func Settings() []Setting {
 		{"TAILOR_RATE_WINDOW", "1m", "The rate-limit window: every caller's budget of points (the cost model's scores) starts afresh each window."},
 		{"TAILOR_RATE_ANONYMOUS", "100000", "Points per window for each anonymous client address. 0 turns rate limits off for everyone."},
 		{"TAILOR_RATE_SIGNED_IN", "300000", "Points per window for each signed-in user (admins are not limited)."},
+		{"TAILOR_RATE_ROLES", "", "Budgets of particular roles, overriding TAILOR_RATE_SIGNED_IN: comma-separated `role=points`, such as `editor=600000,author=400000`."},
 		{"TAILOR_RATE_API_KEY", "500000", "Points per window for each API key that carries no budget of its own."},
 		{"TAILOR_RATE_SYNC", "100ms", "How often each replica adds what it counted to the shared count in PostgreSQL and learns the others' spending."},
 		{"TAILOR_MAX_TOKENS", "5000", "Largest number of lexical tokens in one document."},
@@ -171,6 +173,7 @@ func Load(getenv func(string) string) (Config, error) {
 		RateAnonymous:    int64(p.int("TAILOR_RATE_ANONYMOUS")),
 		RateSignedIn:     int64(p.int("TAILOR_RATE_SIGNED_IN")),
 		RateAPIKey:       int64(p.int("TAILOR_RATE_API_KEY")),
+		RateRoles:        get("TAILOR_RATE_ROLES"),
 		RateSync:         p.duration("TAILOR_RATE_SYNC"),
 		MaxTokens:        p.int("TAILOR_MAX_TOKENS"),
 		MaxDepth:         p.int("TAILOR_MAX_DEPTH"),

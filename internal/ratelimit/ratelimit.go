@@ -37,7 +37,9 @@ type Spending struct {
 type Budgets struct {
 	Anonymous int64
 	SignedIn  int64
-	APIKey    int64
+	// ByRole overrides SignedIn for the roles it names.
+	ByRole map[user.Role]int64
+	APIKey int64
 }
 
 // Caller is whoever spends: an API key, a signed-in user or an anonymous client address.
@@ -58,7 +60,11 @@ func (b Budgets) CallerOf(v access.Viewer, address string) (Caller, bool) {
 	case v.HasRole(user.RoleAdmin):
 		return Caller{}, false
 	case !v.Anonymous():
-		return Caller{Key: "user:" + strconv.FormatInt(v.UserID, 10), Limit: b.SignedIn}, true
+		limit, ok := b.ByRole[v.Role]
+		if !ok {
+			limit = b.SignedIn
+		}
+		return Caller{Key: "user:" + strconv.FormatInt(v.UserID, 10), Limit: limit}, true
 	}
 	return Caller{Key: "address:" + address, Limit: b.Anonymous}, true
 }

@@ -10,7 +10,7 @@ import (
 )
 
 func TestCallerOf(t *testing.T) {
-	b := Budgets{Anonymous: 10, SignedIn: 20, APIKey: 30}
+	b := Budgets{Anonymous: 10, SignedIn: 20, APIKey: 30, ByRole: map[user.Role]int64{user.RoleEditor: 40}}
 	for _, c := range []struct {
 		name    string
 		v       access.Viewer
@@ -19,7 +19,8 @@ func TestCallerOf(t *testing.T) {
 	}{
 		{"anonymous, by address", access.Viewer{}, Caller{Key: "address:10.0.0.1", Limit: 10}, true},
 		{"signed in", access.Viewer{UserID: 7, Role: user.RoleReader}, Caller{Key: "user:7", Limit: 20}, true},
-		{"editor", access.Viewer{UserID: 8, Role: user.RoleEditor}, Caller{Key: "user:8", Limit: 20}, true},
+		{"editor, with a budget of the role's own", access.Viewer{UserID: 8, Role: user.RoleEditor}, Caller{Key: "user:8", Limit: 40}, true},
+		{"author, with the signed-in budget", access.Viewer{UserID: 10, Role: user.RoleAuthor}, Caller{Key: "user:10", Limit: 20}, true},
 		{"admin", access.Viewer{UserID: 9, Role: user.RoleAdmin}, Caller{}, false},
 		{"API key with the default", access.Viewer{UserID: 7, Role: user.RoleReader, KeyID: 3}, Caller{Key: "key:3", Limit: 30}, true},
 		{"API key with its own budget", access.Viewer{UserID: 7, Role: user.RoleReader, KeyID: 4, KeyBudget: 5}, Caller{Key: "key:4", Limit: 5}, true},
