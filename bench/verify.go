@@ -266,13 +266,18 @@ func verifyFloor(ctx context.Context, client *http.Client, gatewayURL, floorURL 
 	return checked, nil
 }
 
-// normalizeJSON decodes and re-encodes b: object keys sorted, no insignificant space.
+// normalizeJSON decodes and re-encodes b: object keys sorted, no insignificant space, and
+// without the response's extensions (the gateway's rate-limit accounting, which the floor
+// has no counterpart of).
 func normalizeJSON(b []byte) ([]byte, error) {
 	var v any
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.UseNumber()
 	if err := d.Decode(&v); err != nil {
 		return nil, fmt.Errorf("not JSON: %w: %s", err, snippet(b))
+	}
+	if m, ok := v.(map[string]any); ok {
+		delete(m, "extensions")
 	}
 	return json.Marshal(v)
 }
