@@ -327,6 +327,28 @@ func operations() []operation {
 				}
 				return "FORBIDDEN"
 			}},
+		{name: "exportMyData", query: `mutation { exportMyData { userErrors { code } } }`, vars: noVars,
+			result: payloadResult("exportMyData"),
+			want: func(p principal) string {
+				switch {
+				case p.userID == 0:
+					return "UNAUTHENTICATED"
+				case token(p):
+					return "ok"
+				}
+				return "FORBIDDEN"
+			}},
+		{name: "deleteMyAccount (wrong password)", query: `mutation { deleteMyAccount(input: {password: "not the password"}) { deleted userErrors { code } } }`, vars: noVars,
+			result: payloadResult("deleteMyAccount"),
+			want: func(p principal) string {
+				switch {
+				case p.userID == 0:
+					return "UNAUTHENTICATED"
+				case token(p):
+					return "BAD_USER_INPUT"
+				}
+				return "FORBIDDEN"
+			}},
 	}
 }
 

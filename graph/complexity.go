@@ -32,6 +32,9 @@ const (
 	costSignIn = 100
 	// costWrite is a mutation's transaction.
 	costWrite = 10
+	// costExport is reading everything kept on a person into one document (up to
+	// privacy.MaxExportedRows rows per list).
+	costExport = 500
 )
 
 // complexity scores an operation before it runs, so nesting large lists is refused before any
@@ -69,6 +72,7 @@ func complexity(pages relay.Limits) ComplexityRoot {
 	c.User.APIKeys = func(child int) int { return list(1, auth.MaxListedKeys, child) }
 	c.User.Notifications = func(child int, first *int, _ *string, _ *bool) int { return connection(child, first, nil) }
 	c.User.Webhooks = func(child int) int { return list(1, notify.MaxWebhooks, child) }
+	c.User.UnreadNotificationCount = func(int) int { return costCount }
 	c.Webhook.Deliveries = func(child int, first *int, _ *string) int { return connection(child, first, nil) }
 	c.Query.DeadDeliveries = func(child int, first *int, _ *string) int { return connection(child, first, nil) }
 	// A subscription costs its selection once per message; its topics are a bounded filter.
@@ -111,6 +115,9 @@ func complexity(pages relay.Limits) ComplexityRoot {
 	c.Mutation.UpdateWebhook = func(child int, _ model.UpdateWebhookInput) int { return write(child) }
 	c.Mutation.DeleteWebhook = func(child int, _ model.DeleteWebhookInput) int { return write(child) }
 	c.Mutation.RedeliverWebhook = func(child int, _ model.RedeliverWebhookInput) int { return write(child) }
+	c.Mutation.ExportMyData = func(child int) int { return costExport + child }
+	// Erasing checks the password again, then deletes in one transaction.
+	c.Mutation.DeleteMyAccount = func(child int, _ model.DeleteMyAccountInput) int { return costSignIn + write(child) }
 	return c
 }
 

@@ -25,6 +25,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tailorhq/tailor/graph/tree"
 	"github.com/tailorhq/tailor/internal/access"
@@ -52,9 +54,13 @@ type Options struct {
 	PageSize relay.Limits
 	// MaxComplexity refuses operations whose complexity score is higher.
 	MaxComplexity int
-	// Metrics, when set, is where operations by name and caller, and the use of deprecated
-	// fields, are counted.
+	// Metrics, when set, is where operations by name and caller, the use of deprecated
+	// fields, requests by outcome, their duration and SQL, and loader batches are counted.
 	Metrics prometheus.Registerer
+	// Tracing, when set, records a span for every GraphQL request over HTTP, its loader
+	// batches and its SQL statements; unset, the global tracer provider (a no-op unless a
+	// program sets one) is used.
+	Tracing trace.TracerProvider
 	// RateLimiter, when set, charges every operation's cost to its caller's budget.
 	RateLimiter RateLimiter
 	Budgets     ratelimit.Budgets
@@ -79,6 +85,8 @@ type Options struct {
 	ObserveTrees func(answered bool)
 	// Ready reports whether the database answers, for /readyz.
 	Ready func(context.Context) error
+	// Sockets, when set, tracks the subscription websockets so that shutdown can close them.
+	Sockets *Sockets
 	// Unsubscribe serves the one-click unsubscribe links of notification mail at /unsubscribe.
 	Unsubscribe http.Handler
 	// WebsocketOrigins are the origins (host patterns, as coder/websocket matches them) whose
@@ -156,12 +164,22 @@ func NewGraphQLHandler(o Options) http.Handler {
 	if o.RateLimiter != nil {
 		srv.Use(rateLimit{limiter: o.RateLimiter, budgets: o.Budgets})
 	}
+	var requests *requestMetrics
 	if o.Metrics != nil {
-		srv.Use(newUsageMetrics(o.Metrics))
+		usage := newUsageMetrics(o.Metrics)
+		srv.Use(usage)
+		requests = newRequestMetrics(o.Metrics, usage)
+		observe := o.Loaders.ObserveBatch
+		o.Loaders.ObserveBatch = func(loader string, keys int) {
+			requests.loaderBatch(loader, keys)
+			if observe != nil {
+				observe(loader, keys)
+			}
+		}
 	}
 	if !o.FieldByField {
 		srv.AroundFields(tree.Middleware(tree.Config{Stores: o.Stores, Shelves: o.Services.Habits, Pages: o.PageSize,
-			ViewerFor: viewerFor, Observe: o.ObserveTrees}))
+			ViewerFor: viewerFor, Observe: o.ObserveTrees, Batches: o.Loaders}))
 	}
 	srv.SetErrorPresenter(errorPresenter(o.Logger))
 	srv.SetRecoverFunc(recoverer(o.Logger))
@@ -171,6 +189,11 @@ func NewGraphQLHandler(o Options) http.Handler {
 	h = authenticate(o.Services.Auth, o.Logger, h)
 	h = withResponseHeaders(o.ReportStatements, h)
 	h = checkRequest(o.MaxBodyBytes, o.Timeout, o.ClientIPHeader, h)
+	tracing := o.Tracing
+	if tracing == nil {
+		tracing = otel.GetTracerProvider()
+	}
+	h = observeOperations(tracing.Tracer(tracerName), requests, h)
 	ws := newSubscriptionHandler(o, schema)
 	return withCORS(o.CORSOrigins, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if isWebsocket(r) {
@@ -197,7 +220,7 @@ func newSubscriptionHandler(o Options, schema graphql.ExecutableSchema) http.Han
 	srv.AroundResponses(freshLoaders(o.Stores, o.Loaders))
 	srv.SetErrorPresenter(errorPresenter(o.Logger))
 	srv.SetRecoverFunc(recoverer(o.Logger))
-	return withSocket(srv)
+	return withSocket(o.Sockets, srv)
 }
 
 type paramsKey struct{}
@@ -369,6 +392,7 @@ func (graphQLOverHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 	opCtx, errs := exec.CreateOperationContext(ctx, params)
 	if errs != nil {
 		resp := exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs)
+		noteOperation(ctx, opCtx, resp.Errors)
 		status := http.StatusOK
 		if media == mediaGraphQLResponse {
 			status = http.StatusBadRequest
@@ -379,11 +403,15 @@ func (graphQLOverHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 	}
 	if r.Method == http.MethodGet && opCtx.Operation.Operation != ast.Query {
 		w.Header().Set("Allow", "POST")
+		noteOperation(ctx, opCtx, gqlerror.List{gqlerror.Errorf("mutation over GET")})
 		writeRequestError(w, http.StatusMethodNotAllowed, "mutations must be sent with POST")
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, opCtx)
 	resp := responses(ctx)
+	if resp != nil {
+		noteOperation(ctx, opCtx, resp.Errors)
+	}
 	if r.Method == http.MethodGet {
 		markPublic(ctx, opCtx, resp)
 	}

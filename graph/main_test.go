@@ -25,6 +25,7 @@ import (
 	"github.com/tailorhq/tailor/internal/loaders"
 	"github.com/tailorhq/tailor/internal/pgtest"
 	"github.com/tailorhq/tailor/internal/postgres"
+	"github.com/tailorhq/tailor/internal/privacy"
 	"github.com/tailorhq/tailor/internal/relay"
 	"github.com/tailorhq/tailor/internal/search"
 	"github.com/tailorhq/tailor/internal/user"
@@ -129,6 +130,7 @@ func testServices(db *pgtest.Database, authService *auth.Service, reuse time.Dur
 			Ranker:   feed.NewService(postgres.NewFeedStore(db.DB), time.Now, feed.Options{Reuse: reuse, Pages: testPages}),
 			Editor:   content.NewEditor(postgres.NewEditStore(db.DB), time.Now),
 			Auth:     authService,
+			Privacy:  privacy.NewService(postgres.NewPrivacyStore(db.DB), authService, privacy.Reassign),
 		}, loaders.Stores{Users: users, Topics: topics, Contents: contents,
 			Interactions: postgres.NewInteractionStore(db.DB), Accounts: postgres.NewAccountStore(db.DB)}
 }

@@ -955,7 +955,7 @@ func (ec *executionContext) unmarshalInputUpdatePreferencesInput(ctx context.Con
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"topics", "languages", "kinds", "mutedTopicIds", "mutedAuthorIds", "notifications", "locale", "timeZone"}
+	fieldsInOrder := [...]string{"topics", "languages", "kinds", "mutedTopicIds", "mutedAuthorIds", "notifications", "locale", "timeZone", "recordHabits"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -1018,6 +1018,13 @@ func (ec *executionContext) unmarshalInputUpdatePreferencesInput(ctx context.Con
 				return it, err
 			}
 			it.TimeZone = data
+		case "recordHabits":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordHabits"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordHabits = data
 		}
 	}
 	return it, nil

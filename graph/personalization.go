@@ -35,7 +35,7 @@ func relatedCount(first *int) (int, error) {
 
 // preferencesPatch maps the mutation's input onto the domain's patch.
 func preferencesPatch(in model.UpdatePreferencesInput) (user.PreferencesPatch, error) {
-	p := user.PreferencesPatch{Languages: in.Languages, Locale: in.Locale, TimeZone: in.TimeZone}
+	p := user.PreferencesPatch{Languages: in.Languages, Locale: in.Locale, TimeZone: in.TimeZone, RecordHabits: in.RecordHabits}
 	for _, tw := range in.Topics {
 		id, err := relay.ParseIDOf("input.topics.topicId", tw.TopicID, relay.TypeTopic)
 		if err != nil {

@@ -81,6 +81,12 @@ type Notifier interface {
 	DeadDeliveries(ctx context.Context, v access.Viewer, p relay.Page) (notify.DeliveryPage, error)
 }
 
+// PrivacyKeeper exports and erases the viewer's own data.
+type PrivacyKeeper interface {
+	Export(ctx context.Context, v access.Viewer) (string, error)
+	DeleteAccount(ctx context.Context, v access.Viewer, password string) error
+}
+
 // LiveEvents streams what happens to subscribers.
 type LiveEvents interface {
 	Notifications(ctx context.Context, v access.Viewer) *notify.Subscription[*notify.Notification]
@@ -97,6 +103,7 @@ type Services struct {
 	Editor   ContentEditor
 	Notify   Notifier
 	Live     LiveEvents
+	Privacy  PrivacyKeeper
 	// Auth signs people in and out, manages API keys and identifies every request's viewer.
 	Auth *auth.Service
 }

@@ -138,6 +138,16 @@ type ComplexityRoot struct {
 		UserErrors       func(childComplexity int) int
 	}
 
+	DeleteMyAccountPayload struct {
+		Deleted    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	ExportMyDataPayload struct {
+		Data       func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	FeedConnection struct {
 		Edges    func(childComplexity int) int
 		PageInfo func(childComplexity int) int
@@ -186,7 +196,9 @@ type ComplexityRoot struct {
 		CreateContent         func(childComplexity int, input model.CreateContentInput) int
 		CreateWebhook         func(childComplexity int, input model.CreateWebhookInput) int
 		DeleteContent         func(childComplexity int, input model.DeleteContentInput) int
+		DeleteMyAccount       func(childComplexity int, input model.DeleteMyAccountInput) int
 		DeleteWebhook         func(childComplexity int, input model.DeleteWebhookInput) int
+		ExportMyData          func(childComplexity int) int
 		FollowUser            func(childComplexity int, input model.FollowUserInput) int
 		LogIn                 func(childComplexity int, input model.LogInInput) int
 		LogOut                func(childComplexity int, input model.LogOutInput) int
@@ -243,6 +255,7 @@ type ComplexityRoot struct {
 		MutedAuthors    func(childComplexity int) int
 		MutedTopics     func(childComplexity int) int
 		Notifications   func(childComplexity int) int
+		RecordHabits    func(childComplexity int) int
 		TimeZone        func(childComplexity int) int
 		Topics          func(childComplexity int) int
 		UpdatedAt       func(childComplexity int) int
@@ -759,6 +772,32 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DeleteContentPayload.UserErrors(childComplexity), true
 
+	case "DeleteMyAccountPayload.deleted":
+		if e.ComplexityRoot.DeleteMyAccountPayload.Deleted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteMyAccountPayload.Deleted(childComplexity), true
+	case "DeleteMyAccountPayload.userErrors":
+		if e.ComplexityRoot.DeleteMyAccountPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteMyAccountPayload.UserErrors(childComplexity), true
+
+	case "ExportMyDataPayload.data":
+		if e.ComplexityRoot.ExportMyDataPayload.Data == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExportMyDataPayload.Data(childComplexity), true
+	case "ExportMyDataPayload.userErrors":
+		if e.ComplexityRoot.ExportMyDataPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExportMyDataPayload.UserErrors(childComplexity), true
+
 	case "FeedConnection.edges":
 		if e.ComplexityRoot.FeedConnection.Edges == nil {
 			break
@@ -947,6 +986,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteContent(childComplexity, args["input"].(model.DeleteContentInput)), true
+	case "Mutation.deleteMyAccount":
+		if e.ComplexityRoot.Mutation.DeleteMyAccount == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteMyAccount_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteMyAccount(childComplexity, args["input"].(model.DeleteMyAccountInput)), true
 	case "Mutation.deleteWebhook":
 		if e.ComplexityRoot.Mutation.DeleteWebhook == nil {
 			break
@@ -958,6 +1008,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteWebhook(childComplexity, args["input"].(model.DeleteWebhookInput)), true
+	case "Mutation.exportMyData":
+		if e.ComplexityRoot.Mutation.ExportMyData == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.ExportMyData(childComplexity), true
 	case "Mutation.followUser":
 		if e.ComplexityRoot.Mutation.FollowUser == nil {
 			break
@@ -1257,6 +1313,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Preferences.Notifications(childComplexity), true
+	case "Preferences.recordHabits":
+		if e.ComplexityRoot.Preferences.RecordHabits == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Preferences.RecordHabits(childComplexity), true
 	case "Preferences.timeZone":
 		if e.ComplexityRoot.Preferences.TimeZone == nil {
 			break
@@ -1953,6 +2015,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateContentInput", ec.unmarshalInputCreateContentInput),
 			graphql.NewInputUnmarshaler("CreateWebhookInput", ec.unmarshalInputCreateWebhookInput),
 			graphql.NewInputUnmarshaler("DeleteContentInput", ec.unmarshalInputDeleteContentInput),
+			graphql.NewInputUnmarshaler("DeleteMyAccountInput", ec.unmarshalInputDeleteMyAccountInput),
 			graphql.NewInputUnmarshaler("DeleteWebhookInput", ec.unmarshalInputDeleteWebhookInput),
 			graphql.NewInputUnmarshaler("FollowUserInput", ec.unmarshalInputFollowUserInput),
 			graphql.NewInputUnmarshaler("LogInInput", ec.unmarshalInputLogInInput),
@@ -2847,6 +2910,16 @@ input NotificationSettingsInput {
   inApp: Boolean
 }
 
+extend type Preferences {
+  """
+  Whether Tailor keeps the user's habits (default true). When false, recordInteraction keeps
+  only what the user's own shelves and feed choices need (likes, bookmarks and hides set the
+  item's state and counters); it writes no interaction log, no view or dwell history and no
+  affinity, and the feed ranks by stated preferences only, with no habit terms.
+  """
+  recordHabits: Boolean!
+}
+
 "Changes to the viewer's preferences. Omitted fields stay as they are; a given list replaces the old one."
 input UpdatePreferencesInput {
   "Topic weights to set (others keep theirs). A weight of 0 removes the topic's preference. At most 100 topics carry a weight."
@@ -2865,6 +2938,8 @@ input UpdatePreferencesInput {
   locale: String
   "An IANA time zone such as ` + "`" + `Europe/Paris` + "`" + `."
   timeZone: String
+  "Whether to keep your habits (see ` + "`" + `Preferences.recordHabits` + "`" + `)."
+  recordHabits: Boolean
 }
 
 "The result of updatePreferences."
@@ -3031,6 +3106,47 @@ extend type Mutation {
   unfollowUser("The author." input: FollowUserInput!): FollowUserPayload! @auth @scope(requires: PREFERENCES_WRITE)
   "Records a view, like, bookmark, hide or share; it updates the item's stats and tailors the viewer's feed."
   recordInteraction("What happened." input: RecordInteractionInput!): RecordInteractionPayload! @auth @scope(requires: CONTENT_READ)
+}
+`, BuiltIn: false},
+	{Name: "../schema/privacy.graphqls", Input: `"The result of exportMyData."
+type ExportMyDataPayload {
+  """
+  Everything Tailor keeps on the viewer, as one JSON document: profile, preferences (topic
+  weights, languages, kinds, mutes, followed authors, notification settings, habits switch),
+  interactions (the newest 100,000 of the log, with ` + "`" + `truncated` + "`" + ` set when there were more, and
+  the state kept per item), affinities, notifications, API keys and webhooks (no secrets) and
+  webhook deliveries (no payloads). Null when userErrors is not empty.
+  """
+  data: String
+  "Always empty; present for symmetry with other payloads."
+  userErrors: [UserError!]!
+}
+
+"Erases the viewer's account."
+input DeleteMyAccountInput {
+  "The account's password, asked again to confirm."
+  password: String!
+}
+
+"The result of deleteMyAccount."
+type DeleteMyAccountPayload {
+  "True when the account and its personal data are gone."
+  deleted: Boolean
+  "Always empty: a wrong password is a BAD_USER_INPUT error on ` + "`" + `input.password` + "`" + `."
+  userErrors: [UserError!]!
+}
+
+extend type Mutation {
+  "Exports everything Tailor keeps on the viewer. Signed-in people only: API keys are refused with FORBIDDEN."
+  exportMyData: ExportMyDataPayload! @auth
+  """
+  Erases the viewer's account in one transaction: profile, preferences, follows (both ways),
+  mutes, interactions and item states, affinities, notifications, API keys, webhooks and their
+  deliveries, and revoked tokens; every token of the account stops working. Published content
+  is kept under a placeholder author or deleted, as the server is configured
+  (TAILOR_ERASE_CONTENT). Signed-in people only: API keys are refused with FORBIDDEN.
+  """
+  deleteMyAccount("The confirmation." input: DeleteMyAccountInput!): DeleteMyAccountPayload! @auth
 }
 `, BuiltIn: false},
 	{Name: "../schema/schema.graphqls", Input: `"""
@@ -3474,6 +3590,26 @@ func (ec *executionContext) childFields_DeleteContentPayload(ctx context.Context
 	return nil, fmt.Errorf("no field named %q was found under type DeleteContentPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_DeleteMyAccountPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deleted":
+		return ec.fieldContext_DeleteMyAccountPayload_deleted(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DeleteMyAccountPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteMyAccountPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ExportMyDataPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "data":
+		return ec.fieldContext_ExportMyDataPayload_data(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ExportMyDataPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ExportMyDataPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_FeedConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "edges":
@@ -3646,6 +3782,8 @@ func (ec *executionContext) childFields_Preferences(ctx context.Context, field g
 		return ec.fieldContext_Preferences_timeZone(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Preferences_updatedAt(ctx, field)
+	case "recordHabits":
+		return ec.fieldContext_Preferences_recordHabits(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Preferences", field.Name)
 }

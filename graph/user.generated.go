@@ -497,6 +497,29 @@ func (ec *executionContext) fieldContext_Preferences_updatedAt(_ context.Context
 	return graphql.NewScalarFieldContext("Preferences", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Preferences_recordHabits(ctx context.Context, field graphql.CollectedField, obj *user.Preferences) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Preferences_recordHabits(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecordHabits, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Preferences_recordHabits(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Preferences", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _TopicPreference_topic(ctx context.Context, field graphql.CollectedField, obj *user.TopicWeight) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1271,6 +1294,11 @@ func (ec *executionContext) _Preferences(ctx context.Context, sel ast.SelectionS
 			}
 		case "updatedAt":
 			out.Values[i] = ec._Preferences_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "recordHabits":
+			out.Values[i] = ec._Preferences_recordHabits(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}

@@ -25,7 +25,57 @@ const (
 	CloseTooSlow = 4429
 	// CloseUnauthorized: the access token expired or was revoked while subscribed.
 	CloseUnauthorized = 4401
+	// CloseGoingAway: the server is shutting down (RFC 6455's 1001).
+	CloseGoingAway = 1001
 )
+
+// Sockets are the open subscription websockets, so that shutdown can close them: an
+// http.Server's Shutdown neither closes nor waits for connections a websocket took over.
+type Sockets struct {
+	mu      sync.Mutex
+	open    map[*socket]struct{}
+	closing bool
+}
+
+// NewSockets returns an empty set of sockets.
+func NewSockets() *Sockets { return &Sockets{open: make(map[*socket]struct{})} }
+
+// CloseAll ends every open socket with CloseGoingAway and refuses new ones from now on.
+func (s *Sockets) CloseAll() {
+	s.mu.Lock()
+	s.closing = true
+	open := make([]*socket, 0, len(s.open))
+	for sock := range s.open {
+		open = append(open, sock)
+	}
+	s.mu.Unlock()
+	for _, sock := range open {
+		sock.end(CloseGoingAway, "the server is shutting down; reconnect")
+	}
+}
+
+// add tracks sock, unless the server is shutting down.
+func (s *Sockets) add(sock *socket) bool {
+	if s == nil {
+		return true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return false
+	}
+	s.open[sock] = struct{}{}
+	return true
+}
+
+func (s *Sockets) remove(sock *socket) {
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	delete(s.open, sock)
+	s.mu.Unlock()
+}
 
 // socket is one websocket connection's state: how to end it, and with what code.
 type socket struct {
@@ -174,10 +224,18 @@ func watchCredential(ctx context.Context, a Authenticator, header string, v acce
 	}
 }
 
-// withSocket gives each websocket request its socket state before the transport accepts it.
-func withSocket(next http.Handler) http.Handler {
+// withSocket gives each websocket request its socket state before the transport accepts it,
+// and keeps it among sockets while the connection lasts.
+func withSocket(sockets *Sockets, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), socketKey{}, &socket{})))
+		sock := &socket{}
+		if !sockets.add(sock) {
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, "the server is shutting down; connect again", http.StatusServiceUnavailable)
+			return
+		}
+		defer sockets.remove(sock)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), socketKey{}, sock)))
 	})
 }
 

@@ -60,3 +60,27 @@ func TestHangUpCancelsSQL(t *testing.T) {
 		t.Errorf("the statement outlived the client by %s, want under a second", d.Round(time.Millisecond))
 	}
 }
+
+// TestShutdownClosesSubscriptions stops a serve process with a subscriber connected: the
+// subscription's socket is closed with 1001 (going away), telling the client to reconnect,
+// rather than left open behind a server that no longer serves.
+func TestShutdownClosesSubscriptions(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	db, err := pgtest.New(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	base, stop := startServe(t, ctx, map[string]string{"DATABASE_URL": db.URL, "TAILOR_ADDR": "127.0.0.1:0", "TAILOR_DEV": "true"}, "serve")
+	sub := subscribe(t, ctx, base+"/graphql", "", `subscription { contentPublished { title } }`, nil)
+	stop()
+	select {
+	case code := <-sub.done:
+		if code != 1001 {
+			t.Errorf("the subscription closed with %d, want 1001 (going away)", code)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the subscription stayed open after shutdown")
+	}
+}

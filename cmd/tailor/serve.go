@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tailorhq/tailor/graph"
 	"github.com/tailorhq/tailor/internal/auth"
@@ -88,7 +89,19 @@ func serve(ctx context.Context, cfg config.Config, args []string, getenv func(st
 		return fmt.Errorf("listen: %w", err)
 	}
 	metrics := prometheus.NewRegistry()
-	handler, err := newMux(ctx, cfg, db, logger, metrics)
+	tracing, stopTracing, err := newTracing(ctx, getenv)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := stopTracing(stopCtx); err != nil {
+			logger.Warn("flushing traces failed", "err", err)
+		}
+	}()
+	sockets := graph.NewSockets()
+	handler, err := newMux(ctx, cfg, db, logger, metrics, tracing, sockets)
 	if err != nil {
 		return err
 	}
@@ -108,6 +121,8 @@ func serve(ctx context.Context, cfg config.Config, args []string, getenv func(st
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+	// Shutdown neither closes nor waits for the connections websockets took over.
+	srv.RegisterOnShutdown(sockets.CloseAll)
 	errs := make(chan error, 1)
 	go func() { errs <- srv.Serve(ln) }()
 	logger.Info("tailor is serving", "graphql", "http://"+ln.Addr().String()+"/graphql", "graphiql", "http://"+ln.Addr().String()+"/")
@@ -145,7 +160,7 @@ func seedWhenEmpty(ctx context.Context, db *sqlx.DB, logger *slog.Logger) error 
 }
 
 // newMux routes Tailor's public HTTP endpoints.
-func newMux(ctx context.Context, cfg config.Config, db *sqlx.DB, logger *slog.Logger, metrics prometheus.Registerer) (http.Handler, error) {
+func newMux(ctx context.Context, cfg config.Config, db *sqlx.DB, logger *slog.Logger, metrics prometheus.Registerer, tracing trace.TracerProvider, sockets *graph.Sockets) (http.Handler, error) {
 	authService, key, err := newAuth(ctx, cfg, db, logger)
 	if err != nil {
 		return nil, err
@@ -153,6 +168,7 @@ func newMux(ctx context.Context, cfg config.Config, db *sqlx.DB, logger *slog.Lo
 	services, stores := wire(cfg, db, authService)
 	hub := notify.NewHub(postgres.NewNotificationStore(db), stores.Contents, stores.Users, cfg.SubscriberBuffer, logger)
 	services.Live = hub
+	registerServerMetrics(metrics, hub, postgres.NewNotificationStore(db).PendingEvents, logger)
 	if err := startNotifications(ctx, cfg, db, key, hub, cfg.Worker, logger); err != nil {
 		return nil, err
 	}
@@ -176,6 +192,7 @@ func newMux(ctx context.Context, cfg config.Config, db *sqlx.DB, logger *slog.Lo
 	}
 	return graph.NewHTTPHandler(graph.Options{
 		Unsubscribe:      unsubscribe,
+		Sockets:          sockets,
 		WebsocketOrigins: splitList(cfg.WSOrigins),
 		Services:         services,
 		Stores:           stores,
@@ -188,6 +205,7 @@ func newMux(ctx context.Context, cfg config.Config, db *sqlx.DB, logger *slog.Lo
 		MaxComplexity:    cfg.MaxComplexity,
 		RateLimiter:      limiter,
 		Metrics:          metrics,
+		Tracing:          tracing,
 		Budgets:          budgets,
 		MaxBodyBytes:     cfg.MaxBodyBytes,
 		Timeout:          cfg.RequestTimeout,

@@ -14,6 +14,7 @@ import (
 	"github.com/tailorhq/tailor/internal/loaders"
 	"github.com/tailorhq/tailor/internal/notify"
 	"github.com/tailorhq/tailor/internal/postgres"
+	"github.com/tailorhq/tailor/internal/privacy"
 	"github.com/tailorhq/tailor/internal/relay"
 	"github.com/tailorhq/tailor/internal/search"
 	"github.com/tailorhq/tailor/internal/user"
@@ -35,6 +36,8 @@ func wire(cfg config.Config, db *sqlx.DB, authService *auth.Service) (graph.Serv
 		Editor: content.NewEditor(postgres.NewEditStore(db), time.Now),
 		Notify: notify.NewService(postgres.NewNotificationStore(db), cfg.WebhooksPrivate || cfg.Dev),
 		Auth:   authService,
+		Privacy: privacy.NewService(postgres.NewPrivacyStore(db), authService,
+			privacy.ContentFate(cfg.EraseContent)),
 	}
 	stores := loaders.Stores{Users: users, Topics: topics, Contents: contents,
 		Interactions: postgres.NewInteractionStore(db), Accounts: postgres.NewAccountStore(db)}

@@ -163,10 +163,36 @@ type DeleteContentPayload struct {
 	UserErrors []*apperr.FieldError `json:"userErrors"`
 }
 
+// Erases the viewer's account.
+type DeleteMyAccountInput struct {
+	// The account's password, asked again to confirm.
+	Password string `json:"password"`
+}
+
+// The result of deleteMyAccount.
+type DeleteMyAccountPayload struct {
+	// True when the account and its personal data are gone.
+	Deleted *bool `json:"deleted,omitempty"`
+	// Always empty: a wrong password is a BAD_USER_INPUT error on `input.password`.
+	UserErrors []*apperr.FieldError `json:"userErrors"`
+}
+
 // The webhook to delete.
 type DeleteWebhookInput struct {
 	// The webhook.
 	ID string `json:"id"`
+}
+
+// The result of exportMyData.
+type ExportMyDataPayload struct {
+	// Everything Tailor keeps on the viewer, as one JSON document: profile, preferences (topic
+	// weights, languages, kinds, mutes, followed authors, notification settings, habits switch),
+	// interactions (the newest 100,000 of the log, with `truncated` set when there were more, and
+	// the state kept per item), affinities, notifications, API keys and webhooks (no secrets) and
+	// webhook deliveries (no payloads). Null when userErrors is not empty.
+	Data *string `json:"data,omitempty"`
+	// Always empty; present for symmetry with other payloads.
+	UserErrors []*apperr.FieldError `json:"userErrors"`
 }
 
 // A page of the viewer's feed.
@@ -444,6 +470,8 @@ type UpdatePreferencesInput struct {
 	Locale *string `json:"locale,omitempty"`
 	// An IANA time zone such as `Europe/Paris`.
 	TimeZone *string `json:"timeZone,omitempty"`
+	// Whether to keep your habits (see `Preferences.recordHabits`).
+	RecordHabits *bool `json:"recordHabits,omitempty"`
 }
 
 // The result of updatePreferences.

@@ -151,7 +151,9 @@ func (c *connections) load(b *batch) error {
 	t := c.t
 	if len(c.parents) > 0 {
 		b.then(func(b *batch) error {
-			lists, err := t.cfg.Stores.Contents.ListByParents(t.ctx, c.parent, c.parents, c.query)
+			ctx, done := t.batch("ContentsByParent", len(c.parents))
+			lists, err := t.cfg.Stores.Contents.ListByParents(ctx, c.parent, c.parents, c.query)
+			done()
 			if err != nil {
 				return err
 			}
@@ -163,7 +165,9 @@ func (c *connections) load(b *batch) error {
 		})
 		if c.counting {
 			b.then(func(*batch) error {
-				counts, err := t.cfg.Stores.Contents.CountByParents(t.ctx, c.parent, c.parents, t.v)
+				ctx, done := t.batch("ContentCountByParent", len(c.parents))
+				counts, err := t.cfg.Stores.Contents.CountByParents(ctx, c.parent, c.parents, t.v)
+				done()
 				if err != nil {
 					return err
 				}

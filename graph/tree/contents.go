@@ -119,7 +119,9 @@ func (lv *contents) load(b *batch) error {
 	}
 	for _, tl := range lv.topics {
 		b.then(func(b *batch) error {
-			lists, err := t.cfg.Stores.Topics.ByContentIDs(t.ctx, ids)
+			ctx, done := t.batch("TopicsByContentID", len(ids))
+			lists, err := t.cfg.Stores.Topics.ByContentIDs(ctx, ids)
+			done()
 			if err != nil {
 				return err
 			}
@@ -139,7 +141,9 @@ func (lv *contents) load(b *batch) error {
 			return errDecline
 		}
 		b.then(func(b *batch) error {
-			lists, err := t.cfg.Stores.Contents.RelatedByIDs(t.ctx, t.v, ids, n, ContentFields(t.oc, rl.field.Selections))
+			ctx, done := t.batch("RelatedByContentID", len(ids))
+			lists, err := t.cfg.Stores.Contents.RelatedByIDs(ctx, t.v, ids, n, ContentFields(t.oc, rl.field.Selections))
+			done()
 			if err != nil {
 				return err
 			}
@@ -167,7 +171,9 @@ func (lv *contents) load(b *batch) error {
 		}
 		if len(missing) > 0 {
 			b.then(func(*batch) error {
-				full, err := t.cfg.Stores.Contents.ByIDs(t.ctx, t.v, missing, content.FieldBody)
+				ctx, done := t.batch("ContentByID", len(missing))
+				full, err := t.cfg.Stores.Contents.ByIDs(ctx, t.v, missing, content.FieldBody)
+				done()
 				if err != nil {
 					return err
 				}
@@ -324,7 +330,9 @@ func (t *tree) viewerStates(ids []int64) (map[int64]*habits.ViewerState, error) 
 	if len(missing) == 0 {
 		return out, nil
 	}
-	states, err := t.cfg.Stores.Interactions.ViewerStates(t.ctx, t.v.UserID, missing)
+	ctx, done := t.batch("ViewerStateByContentID", len(missing))
+	states, err := t.cfg.Stores.Interactions.ViewerStates(ctx, t.v.UserID, missing)
+	done()
 	if err != nil {
 		return nil, err
 	}

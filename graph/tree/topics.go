@@ -92,7 +92,9 @@ func (lv *topics) write(w *writer, tp *content.Topic) {
 
 // topicsByID returns the topics with the given IDs in one statement.
 func (t *tree) topicsByID(ids []int64) (map[int64]*content.Topic, error) {
-	found, err := t.cfg.Stores.Topics.ByIDs(t.ctx, ids)
+	ctx, done := t.batch("TopicByID", len(ids))
+	found, err := t.cfg.Stores.Topics.ByIDs(ctx, ids)
+	done()
 	if err != nil {
 		return nil, err
 	}
@@ -243,7 +245,9 @@ func (p *preferences) read(b *batch, userIDs []int64) error {
 			return errDecline
 		}
 	}
-	found, err := t.cfg.Stores.Users.PreferencesByUserIDs(t.ctx, userIDs)
+	ctx, done := t.batch("PreferencesByUserID", len(userIDs))
+	found, err := t.cfg.Stores.Users.PreferencesByUserIDs(ctx, userIDs)
+	done()
 	if err != nil {
 		return err
 	}

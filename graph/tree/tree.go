@@ -48,6 +48,13 @@ type Config struct {
 	ViewerFor func(ctx context.Context) access.Viewer
 	// Observe, when set, is told of every tree: whether it answered or declined.
 	Observe func(answered bool)
+	// Batches observes and traces every batch read, as the loaders' batches are.
+	Batches loaders.Config
+}
+
+// batch begins one batch read of n keys, named as the loader that reads the same would be.
+func (t *tree) batch(name string, n int) (context.Context, func()) {
+	return t.cfg.Batches.Batch(t.ctx, name, n)
 }
 
 // errDecline ends a tree that cannot answer its selection exactly; gqlgen answers it instead.

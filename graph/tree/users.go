@@ -194,7 +194,9 @@ func (t *tree) usersByID(ids []int64) (map[int64]*user.User, error) {
 	if len(missing) == 0 {
 		return out, nil
 	}
-	found, err := t.cfg.Stores.Users.ByIDs(t.ctx, missing)
+	ctx, done := t.batch("UserByID", len(missing))
+	found, err := t.cfg.Stores.Users.ByIDs(ctx, missing)
+	done()
 	if err != nil {
 		return nil, err
 	}

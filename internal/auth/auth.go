@@ -369,3 +369,34 @@ func (s Session) Copy() Session {
 	}
 	return s
 }
+
+// ConfirmPassword checks that pw is the password of v's account, before an action that asks
+// for it again. Only people signed in with an access token may; a wrong password is a
+// BAD_USER_INPUT error on input.password, counted against the account like a failed log-in,
+// so a stolen token guesses no faster than a log-in form.
+func (s *Service) ConfirmPassword(ctx context.Context, v access.Viewer, pw string) error {
+	if v.Anonymous() || v.ViaAPIKey() || v.Account == nil {
+		return apperr.New(apperr.Forbidden, "confirming a password needs you signed in with an access token")
+	}
+	id, hash, err := s.store.Credentials(ctx, v.Account.Handle)
+	if err != nil {
+		return err
+	}
+	keys := []attemptKey{{accountKey(v.UserID, ""), s.policy.AccountFree}}
+	if err := s.throttle(ctx, keys); err != nil {
+		return err
+	}
+	ok := false
+	if id == v.UserID && hash != "" {
+		if ok, err = password.Matches(pw, hash); err != nil {
+			return err
+		}
+	}
+	if !ok {
+		if err := s.fail(ctx, keys); err != nil {
+			return err
+		}
+		return apperr.Invalid("input.password", "the password is wrong")
+	}
+	return s.attempts.Forget(ctx, keys[0].name)
+}

@@ -73,6 +73,8 @@ type Config struct {
 	Introspection    string
 	TrustedDocuments string
 	PublicMaxAge     time.Duration
+	// EraseContent is what becomes of an erased account's published items: reassign or delete.
+	EraseContent string
 }
 
 // Setting documents one environment variable.
@@ -142,6 +144,7 @@ func Settings() []Setting {
 		{"TAILOR_INTROSPECTION", "on", "Who may introspect the schema (`__schema`, `__type`): `on` everyone, `signed-in` only signed-in callers, `off` nobody (refused with FORBIDDEN)."},
 		{"TAILOR_TRUSTED_DOCUMENTS", "off", "Which callers may only run trusted documents (loaded with `tailor documents load`): `off` nobody, `allow-listed-for-anonymous` anonymous callers, `required` everyone but admins. Others get PERSISTED_QUERY_NOT_FOUND."},
 		{"TAILOR_PUBLIC_MAX_AGE", "60s", "How long browsers and shared caches may keep the answer to an anonymous GET of a persisted or trusted query (`Cache-Control: public`, with an ETag); 0s answers every request with no-store."},
+		{"TAILOR_ERASE_CONTENT", "reassign", "What becomes of an erased account's published items (deleteMyAccount): `reassign` keeps them under a placeholder author, `deleted_user`; `delete` deletes them. Drafts, scheduled and private items are deleted either way."},
 	}
 }
 
@@ -219,6 +222,7 @@ func Load(getenv func(string) string) (Config, error) {
 		Introspection:    p.oneOf("TAILOR_INTROSPECTION", "on", "signed-in", "off"),
 		TrustedDocuments: p.oneOf("TAILOR_TRUSTED_DOCUMENTS", "off", "allow-listed-for-anonymous", "required"),
 		PublicMaxAge:     p.nonNegativeDuration("TAILOR_PUBLIC_MAX_AGE"),
+		EraseContent:     p.oneOf("TAILOR_ERASE_CONTENT", "reassign", "delete"),
 	}
 	if p.err != nil {
 		return Config{}, p.err

@@ -51,6 +51,17 @@ const (
 // Kinds lists every interaction kind.
 func Kinds() []Kind { return []Kind{View, Like, Unlike, Bookmark, Unbookmark, Hide, Unhide, Share} }
 
+// KeptWithoutHabits reports whether k changes anything for someone who asked Tailor not to
+// record their habits: likes, bookmarks and hides (and their undoing) still set the item's
+// state, which their shelves and feed choices need; views and shares leave no trace.
+func KeptWithoutHabits(k Kind) bool {
+	switch k {
+	case View, Share:
+		return false
+	}
+	return true
+}
+
 // Toggles maps each kind that switches a state on to the kind that switches it off.
 func Toggles() map[Kind]Kind { return map[Kind]Kind{Like: Unlike, Bookmark: Unbookmark, Hide: Unhide} }
 

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/graph-gophers/dataloader/v7"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tailorhq/tailor/internal/access"
 	"github.com/tailorhq/tailor/internal/auth"
@@ -65,6 +67,9 @@ type Config struct {
 	Wait time.Duration
 	// MaxBatch closes a batch early once it holds this many keys.
 	MaxBatch int
+	// ObserveBatch, when set, is told the number of keys of every batch read, with the name
+	// of the loader (such as "ContentByID") or of the batch read begun with Batch.
+	ObserveBatch func(loader string, keys int)
 }
 
 // ContentKey asks for one content item, with the fields to read of it.
@@ -140,21 +145,21 @@ func New(ctx context.Context, s Stores, cfg Config, v access.Viewer) *Loaders {
 	users := dataloader.NewCache[int64, *user.User]()
 	l := &Loaders{
 		Users:               &Known[int64, *user.User]{users},
-		UserByID:            newLoader(cfg, byID(s.Users.ByIDs), dataloader.WithCache[int64, *user.User](users)),
-		PreferencesByUserID: newLoader(cfg, byID(s.Users.PreferencesByUserIDs)),
-		TopicByID:           newLoader(cfg, byID(s.Topics.ByIDs)),
-		ContentByID: newLoader(cfg, grouped(
+		UserByID:            newLoader(cfg, "UserByID", byID(s.Users.ByIDs), dataloader.WithCache[int64, *user.User](users)),
+		PreferencesByUserID: newLoader(cfg, "PreferencesByUserID", byID(s.Users.PreferencesByUserIDs)),
+		TopicByID:           newLoader(cfg, "TopicByID", byID(s.Topics.ByIDs)),
+		ContentByID: newLoader(cfg, "ContentByID", grouped(
 			func(k ContentKey) (content.Fields, int64) { return k.Fields, k.ID },
 			func(ctx context.Context, f content.Fields, ids []int64) ([]*content.Content, error) {
 				return s.Contents.ByIDs(ctx, v, ids, f)
 			})),
-		TopicsByContentID:    newLoader(cfg, byID(s.Topics.ByContentIDs)),
-		ContentsByAuthor:     newLoader(cfg, childPages(s.Contents, content.ParentAuthor, v)),
-		ContentsByTopic:      newLoader(cfg, childPages(s.Contents, content.ParentTopic, v)),
-		ContentCountByAuthor: newLoader(cfg, byID(countByParents(s.Contents, content.ParentAuthor, v))),
-		ContentCountByTopic:  newLoader(cfg, byID(countByParents(s.Contents, content.ParentTopic, v))),
-		APIKeysByUserID:      newLoader(cfg, byID(s.Accounts.APIKeysByUserIDs)),
-		RelatedByContentID:   newLoader(cfg, relatedBatch(s, v)),
+		TopicsByContentID:    newLoader(cfg, "TopicsByContentID", byID(s.Topics.ByContentIDs)),
+		ContentsByAuthor:     newLoader(cfg, "ContentsByAuthor", childPages(s.Contents, content.ParentAuthor, v)),
+		ContentsByTopic:      newLoader(cfg, "ContentsByTopic", childPages(s.Contents, content.ParentTopic, v)),
+		ContentCountByAuthor: newLoader(cfg, "ContentCountByAuthor", byID(countByParents(s.Contents, content.ParentAuthor, v))),
+		ContentCountByTopic:  newLoader(cfg, "ContentCountByTopic", byID(countByParents(s.Contents, content.ParentTopic, v))),
+		APIKeysByUserID:      newLoader(cfg, "APIKeysByUserID", byID(s.Accounts.APIKeysByUserIDs)),
+		RelatedByContentID:   newLoader(cfg, "RelatedByContentID", relatedBatch(s, v)),
 	}
 	if v.Account != nil {
 		l.UserByID.Prime(ctx, v.Account.ID, v.Account)
@@ -162,20 +167,50 @@ func New(ctx context.Context, s Stores, cfg Config, v access.Viewer) *Loaders {
 	if !v.Anonymous() {
 		states := dataloader.NewCache[int64, *habits.ViewerState]()
 		l.ViewerStates = &Known[int64, *habits.ViewerState]{states}
-		l.ViewerStateByContentID = newLoader(cfg, byID(func(ctx context.Context, ids []int64) ([]*habits.ViewerState, error) {
+		l.ViewerStateByContentID = newLoader(cfg, "ViewerStateByContentID", byID(func(ctx context.Context, ids []int64) ([]*habits.ViewerState, error) {
 			return s.Interactions.ViewerStates(ctx, v.UserID, ids)
 		}), dataloader.WithCache[int64, *habits.ViewerState](states))
 	}
 	return l
 }
 
-func newLoader[K comparable, V any](cfg Config, fn dataloader.BatchFunc[K, V], extra ...dataloader.Option[K, V]) *dataloader.Loader[K, V] {
+func newLoader[K comparable, V any](cfg Config, name string, fn dataloader.BatchFunc[K, V], extra ...dataloader.Option[K, V]) *dataloader.Loader[K, V] {
 	opts := append([]dataloader.Option[K, V]{dataloader.WithWait[K, V](cfg.Wait)}, extra...)
 	if cfg.MaxBatch > 0 {
 		opts = append(opts, dataloader.WithBatchCapacity[K, V](cfg.MaxBatch))
 	}
-	return dataloader.NewBatchedLoader(fn, opts...)
+	return dataloader.NewBatchedLoader(observed(cfg, name, fn), opts...)
 }
+
+// tracerName names the tracer of loader batch spans.
+const tracerName = "github.com/tailorhq/tailor/internal/loaders"
+
+// observed runs every batch of fn under cfg.Batch.
+func observed[K comparable, V any](cfg Config, name string, fn dataloader.BatchFunc[K, V]) dataloader.BatchFunc[K, V] {
+	return func(ctx context.Context, keys []K) []*dataloader.Result[V] {
+		ctx, done := cfg.Batch(ctx, name, len(keys))
+		defer done()
+		return fn(ctx, keys)
+	}
+}
+
+// Batch begins one batch read of keys keys by the loader (or tree level) named name: it tells
+// ObserveBatch and, when ctx belongs to a recorded trace, opens the batch's span. The read
+// runs with the returned context; done ends the span.
+func (cfg Config) Batch(ctx context.Context, name string, keys int) (_ context.Context, done func()) {
+	if cfg.ObserveBatch != nil {
+		cfg.ObserveBatch(name, keys)
+	}
+	parent := trace.SpanFromContext(ctx)
+	if !parent.IsRecording() {
+		return ctx, nothing
+	}
+	ctx, span := parent.TracerProvider().Tracer(tracerName).Start(ctx, "loader "+name,
+		trace.WithAttributes(attribute.String("loader.name", name), attribute.Int("loader.batch_size", keys)))
+	return ctx, func() { span.End() }
+}
+
+func nothing() {}
 
 // byID adapts a store read that answers in key order into a batch function.
 func byID[V any](fetch func(context.Context, []int64) ([]V, error)) dataloader.BatchFunc[int64, V] {

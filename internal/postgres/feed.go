@@ -85,7 +85,7 @@ func (s *FeedStore) Listings(ctx context.Context) ([]feed.Listing, error) {
 // profileStatement reads, in one statement, a viewer's profile (first row, ID 0, as arrays)
 // and the newest listed items of the authors the viewer follows (one row each, with their
 // features). Each part of the profile is one range of an index on the viewer's ID; habit
-// scores come with their age, for habits.Decay.
+// scores come with their age, for habits.Decay, unless the viewer turned habits off.
 var profileStatement = fmt.Sprintf(`WITH
 followed AS MATERIALIZED (SELECT author_id FROM follows WHERE follower_id = $1 ORDER BY created_at DESC LIMIT %[1]d)
 SELECT x.id, x.author_id, x.sorted_at, x.kind, x.language, x.popularity, x.topic_ids,
@@ -103,16 +103,26 @@ SELECT 0, NULL, NULL, NULL, NULL, NULL, NULL,
 	p.languages, p.kinds, st.ids, st.flags, u.feed_version
 FROM (SELECT array_agg(topic_id) AS topics, array_agg(weight) AS weights FROM topic_preferences WHERE user_id = $1) tp,
 	(SELECT array_agg(topic_id) AS topics, array_agg(score) AS scores, array_agg(extract(epoch FROM now() - updated_at)) AS ages
-		FROM topic_affinities WHERE user_id = $1) ta,
+		FROM topic_affinities WHERE user_id = $1 AND %[9]s) ta,
 	(SELECT array_agg(author_id) AS authors, array_agg(score) AS scores, array_agg(extract(epoch FROM now() - updated_at)) AS ages
-		FROM author_affinities WHERE user_id = $1) aa,
+		FROM author_affinities WHERE user_id = $1 AND %[9]s) aa,
 	(SELECT array_agg(content_id) AS ids,
-		array_agg((CASE WHEN viewed_at IS NULL THEN 0 ELSE %[5]d END) + (CASE WHEN liked_at IS NULL THEN 0 ELSE %[6]d END)
+		array_agg((CASE WHEN viewed_at IS NULL OR NOT %[9]s THEN 0 ELSE %[5]d END) + (CASE WHEN liked_at IS NULL THEN 0 ELSE %[6]d END)
 			+ (CASE WHEN bookmarked_at IS NULL THEN 0 ELSE %[7]d END) + (CASE WHEN hidden_at IS NULL THEN 0 ELSE %[8]d END)) AS flags
 		FROM content_states WHERE user_id = $1) st
 	LEFT JOIN preferences p ON p.user_id = $1
 	LEFT JOIN users u ON u.id = $1`,
-	followedAuthors, features, listedSQL("c"), perFollowed, stateSeen, stateLiked, stateBookmarked, stateHidden)
+	followedAuthors, features, listedSQL("c"), perFollowed, stateSeen, stateLiked, stateBookmarked, stateHidden, recordsHabits)
+
+// recordsHabits is whether viewer $1 lets Tailor keep their habits: when not, the profile holds
+// no affinity and no item counts as seen, so the ranking has no habit term.
+var recordsHabits = recordsHabitsOf("$1")
+
+// recordsHabitsOf is an SQL condition: the user whose ID is the parameter user lets Tailor
+// keep and use their habits (preferences.record_habits, true without a preferences row).
+func recordsHabitsOf(user string) string {
+	return `coalesce((SELECT record_habits FROM preferences WHERE user_id = ` + user + `), true)`
+}
 
 // The bits of a state's flags in profileStatement.
 const (

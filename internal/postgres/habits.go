@@ -24,18 +24,23 @@ type HabitStore struct{ db *sqlx.DB }
 func NewHabitStore(db *sqlx.DB) *HabitStore { return &HabitStore{db: db} }
 
 // Record stores one interaction by v with an item v may see, in one transaction, and applies
-// it incrementally; nothing is recomputed from the history.
+// it incrementally; nothing is recomputed from the history. When v's preferences say not to
+// record habits, only the item's state for a like, bookmark or hide (and their undoing) and
+// its counters change: no log row, no view or dwell history, no affinity.
 func (s *HabitStore) Record(ctx context.Context, v access.Viewer, contentID int64, k habits.Kind, dwell time.Duration) error {
 	return withTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		q := &query{}
 		q.and("c.id = " + q.arg(contentID))
 		visibleTo(q, v)
+		viewer := q.arg(v.UserID)
 		var item struct {
-			AuthorID int64         `db:"author_id"`
-			Topics   pq.Int64Array `db:"topics"`
-			Now      time.Time     `db:"now"`
+			AuthorID     int64         `db:"author_id"`
+			Topics       pq.Int64Array `db:"topics"`
+			Now          time.Time     `db:"now"`
+			RecordHabits bool          `db:"record_habits"`
 		}
-		err := tx.GetContext(ctx, &item, `SELECT c.author_id, now() AS now, c.topic_ids AS topics
+		err := tx.GetContext(ctx, &item, `SELECT c.author_id, now() AS now, c.topic_ids AS topics,
+			`+recordsHabitsOf(viewer)+` AS record_habits
 			FROM contents c WHERE `+q.whereClause()+` FOR SHARE OF c`, q.args...)
 		if errors.Is(err, sql.ErrNoRows) {
 			return apperr.FieldErrors{{Field: "contentId", Code: apperr.FieldNotFound, Message: "no content has this ID"}}
@@ -43,13 +48,18 @@ func (s *HabitStore) Record(ctx context.Context, v access.Viewer, contentID int6
 		if err != nil {
 			return err
 		}
-		var dwellArg any
-		if k == habits.View {
-			dwellArg = dwell.Milliseconds()
+		if !item.RecordHabits && !habits.KeptWithoutHabits(k) {
+			return nil
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO interactions (user_id, content_id, kind, dwell_ms, created_at) VALUES ($1, $2, $3, $4, $5)`,
-			v.UserID, contentID, k, dwellArg, item.Now); err != nil {
-			return err
+		if item.RecordHabits {
+			var dwellArg any
+			if k == habits.View {
+				dwellArg = dwell.Milliseconds()
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO interactions (user_id, content_id, kind, dwell_ms, created_at) VALUES ($1, $2, $3, $4, $5)`,
+				v.UserID, contentID, k, dwellArg, item.Now); err != nil {
+				return err
+			}
 		}
 		var st habits.State
 		err = tx.GetContext(ctx, &st, `INSERT INTO content_states AS s (user_id, content_id) VALUES ($1, $2)
@@ -72,7 +82,7 @@ func (s *HabitStore) Record(ctx context.Context, v access.Viewer, contentID int6
 				return err
 			}
 		}
-		if ch.Signal == 0 || item.AuthorID == v.UserID {
+		if ch.Signal == 0 || item.AuthorID == v.UserID || !item.RecordHabits {
 			return nil
 		}
 		decay := habits.DecayTime.Seconds()

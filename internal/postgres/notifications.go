@@ -561,3 +561,18 @@ func trimPage[T any](rows []T, limit int) ([]T, bool) {
 	}
 	return rows, false
 }
+
+// maxPendingCounted bounds how many unprocessed events PendingEvents counts, so that a scrape
+// stays cheap however far the workers fall behind.
+const maxPendingCounted = 100000
+
+// PendingEvents returns how many events of the outbox no worker has processed yet, counting
+// at most 100,000.
+func (s *NotificationStore) PendingEvents(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM (SELECT 1 FROM events WHERE processed_at IS NULL LIMIT $1) pending`, maxPendingCounted)
+	if err != nil {
+		return 0, fmt.Errorf("pending events: %w", err)
+	}
+	return n, nil
+}

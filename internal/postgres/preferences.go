@@ -16,16 +16,19 @@ import (
 func (s *UserStore) UpdatePreferences(ctx context.Context, userID int64, p user.PreferencesPatch) error {
 	err := withTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO preferences AS p (user_id, languages, kinds, email_notifications,
-				in_app_notifications, locale, time_zone)
-			VALUES ($1, coalesce($2::text[], '{}'), coalesce($3::text[], '{}'), coalesce($4::text, $8), coalesce($5::boolean, $9), coalesce($6::text, $10), coalesce($7::text, $11))
+				in_app_notifications, locale, time_zone, record_habits)
+			VALUES ($1, coalesce($2::text[], '{}'), coalesce($3::text[], '{}'), coalesce($4::text, $8), coalesce($5::boolean, $9), coalesce($6::text, $10), coalesce($7::text, $11),
+				coalesce($12::boolean, $13))
 			ON CONFLICT (user_id) DO UPDATE SET
 				languages = coalesce($2::text[], p.languages), kinds = coalesce($3::text[], p.kinds),
 				email_notifications = coalesce($4::text, p.email_notifications),
 				in_app_notifications = coalesce($5::boolean, p.in_app_notifications),
-				locale = coalesce($6::text, p.locale), time_zone = coalesce($7::text, p.time_zone), updated_at = now()`,
+				locale = coalesce($6::text, p.locale), time_zone = coalesce($7::text, p.time_zone),
+				record_habits = coalesce($12::boolean, p.record_habits), updated_at = now()`,
 			userID, nullableArray(p.Languages), nullableArray(p.Kinds), (*string)(p.EmailNotifications),
 			p.InAppNotifications, p.Locale, p.TimeZone,
-			user.DefaultEmail, user.DefaultInApp, user.DefaultLocale, user.DefaultTimeZone)
+			user.DefaultEmail, user.DefaultInApp, user.DefaultLocale, user.DefaultTimeZone,
+			p.RecordHabits, user.DefaultRecordHabits)
 		if err != nil {
 			return err
 		}

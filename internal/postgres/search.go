@@ -109,11 +109,11 @@ topic_signal AS MATERIALIZED (
 	SELECT topic_id, sum(w) AS w FROM (
 		SELECT topic_id, weight::float8 AS w FROM topic_preferences WHERE user_id = %[1]s
 		UNION ALL
-		SELECT ta.topic_id, %[3]s::float8 * tanh(%[2]s / %[4]s::float8) FROM topic_affinities ta WHERE ta.user_id = %[1]s) s
+		SELECT ta.topic_id, %[3]s::float8 * tanh(%[2]s / %[4]s::float8) FROM topic_affinities ta WHERE ta.user_id = %[1]s AND %[6]s) s
 	GROUP BY topic_id),
 followed AS MATERIALIZED (SELECT author_id FROM follows WHERE follower_id = %[1]s),
-author_signal AS MATERIALIZED (SELECT author_id, tanh(%[5]s / %[4]s::float8) AS w FROM author_affinities aa WHERE aa.user_id = %[1]s)`,
-			user, decayed("ta"), share, scale, decayed("aa"))
+author_signal AS MATERIALIZED (SELECT author_id, tanh(%[5]s / %[4]s::float8) AS w FROM author_affinities aa WHERE aa.user_id = %[1]s AND %[6]s)`,
+			user, decayed("ta"), share, scale, decayed("aa"), recordsHabitsOf(user))
 		// The viewer's signals are read once, by range, and joined with the hits in memory.
 		ranked = fmt.Sprintf(`SELECT h.id, h.text_rank * (1
 		+ %[1]s::float8 * least(greatest(coalesce((SELECT max(ts.w) FROM unnest(h.topic_ids) AS u(topic_id)

@@ -34,8 +34,10 @@ type CachedSessions struct {
 
 	mu        sync.Mutex
 	listening bool
-	// generation changes with every forgetting, so a read that began before it is not kept.
+	// generation changes when everyone is forgotten, and forgotten[user] when that user is, so
+	// a read that began before either is not kept.
 	generation uint64
+	forgotten  map[int64]uint64
 	users      map[int64]map[string]cachedSession
 }
 
@@ -50,7 +52,7 @@ type cachedSession struct {
 // until Listen is running.
 func NewCachedSessions(store *AccountStore, maxAge time.Duration, maxUsers int, logger *slog.Logger) *CachedSessions {
 	return &CachedSessions{AccountStore: store, logger: logger, maxAge: maxAge, max: maxUsers,
-		users: make(map[int64]map[string]cachedSession)}
+		users: make(map[int64]map[string]cachedSession), forgotten: make(map[int64]uint64)}
 }
 
 // Listen follows the announcements of session changes on a connection of its own to
@@ -84,6 +86,7 @@ func (c *CachedSessions) setListening(on bool) {
 	c.listening = on
 	c.generation++
 	clear(c.users)
+	clear(c.forgotten)
 }
 
 // Listening reports whether the announcements are being followed, so sessions are remembered.
@@ -97,11 +100,13 @@ func (c *CachedSessions) Listening() bool {
 func (c *CachedSessions) forget(userID int64, everyone bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.generation++
-	if everyone {
+	if everyone || len(c.forgotten) >= 4*c.max {
+		c.generation++
 		clear(c.users)
+		clear(c.forgotten)
 		return
 	}
+	c.forgotten[userID]++
 	delete(c.users, userID)
 }
 
@@ -109,7 +114,7 @@ func (c *CachedSessions) forget(userID int64, everyone bool) {
 func (c *CachedSessions) Session(ctx context.Context, userID int64, tokenID string) (auth.Session, error) {
 	c.mu.Lock()
 	e, ok := c.users[userID][tokenID]
-	generation, listening := c.generation, c.listening
+	stamp, listening := c.stamp(userID), c.listening
 	c.mu.Unlock()
 	if ok {
 		if time.Since(e.at) >= c.maxAge && !e.refreshing {
@@ -123,8 +128,15 @@ func (c *CachedSessions) Session(ctx context.Context, userID int64, tokenID stri
 	if err != nil || !listening {
 		return s, err
 	}
-	c.remember(generation, userID, tokenID, s)
+	c.remember(stamp, userID, tokenID, s)
 	return s, nil
+}
+
+// stamp is what a read of userID's session must still find to be kept; c.mu is held.
+type stamp struct{ all, user uint64 }
+
+func (c *CachedSessions) stamp(userID int64) stamp {
+	return stamp{all: c.generation, user: c.forgotten[userID]}
 }
 
 // refresh reads a remembered session again in the background and remembers what it finds.
@@ -137,7 +149,7 @@ func (c *CachedSessions) refresh(ctx context.Context, userID int64, tokenID stri
 	}
 	e.refreshing = true
 	c.users[userID][tokenID] = e
-	generation := c.generation
+	st := c.stamp(userID)
 	c.mu.Unlock()
 	go func() {
 		s, err := c.AccountStore.Session(ctx, userID, tokenID)
@@ -145,15 +157,16 @@ func (c *CachedSessions) refresh(ctx context.Context, userID int64, tokenID stri
 			c.forget(userID, false)
 			return
 		}
-		c.remember(generation, userID, tokenID, s)
+		c.remember(st, userID, tokenID, s)
 	}()
 }
 
-// remember keeps s for the user's token unless something was forgotten since generation.
-func (c *CachedSessions) remember(generation uint64, userID int64, tokenID string, s auth.Session) {
+// remember keeps s for the user's token unless the user (or everyone) was forgotten since the
+// read began.
+func (c *CachedSessions) remember(st stamp, userID int64, tokenID string, s auth.Session) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.generation != generation || !c.listening {
+	if c.stamp(userID) != st || !c.listening {
 		return
 	}
 	tokens := c.users[userID]

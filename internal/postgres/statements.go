@@ -4,10 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"sync"
 
 	"github.com/jmoiron/sqlx"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tailorhq/tailor/internal/sqlstats"
 )
@@ -44,13 +48,17 @@ type pqConn interface {
 type countingConn struct{ pqConn }
 
 func (c *countingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	sqlstats.Statement(ctx)
-	return c.pqConn.QueryContext(ctx, query, args)
+	ctx, done := statement(ctx, query)
+	rows, err := c.pqConn.QueryContext(ctx, query, args)
+	done(err)
+	return rows, err
 }
 
 func (c *countingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	sqlstats.Statement(ctx)
-	return c.pqConn.ExecContext(ctx, query, args)
+	ctx, done := statement(ctx, query)
+	res, err := c.pqConn.ExecContext(ctx, query, args)
+	done(err)
+	return res, err
 }
 
 func (c *countingConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
@@ -59,9 +67,33 @@ func (c *countingConn) PrepareContext(ctx context.Context, query string) (driver
 		return nil, err
 	}
 	if sc, ok := st.(pqStmt); ok {
-		return &countingStmt{pqStmt: sc}, nil
+		return &countingStmt{pqStmt: sc, query: query}, nil
 	}
 	return st, nil
+}
+
+// tracerName names the tracer of SQL statement spans.
+const tracerName = "github.com/tailorhq/tailor/internal/postgres"
+
+// statement counts and times one statement run with ctx and, when ctx belongs to a recorded
+// trace, opens its span, named by the statement's text: the SQL with its $n placeholders,
+// never the values. done closes both once the database has answered.
+func statement(ctx context.Context, query string) (context.Context, func(error)) {
+	counted := sqlstats.Statement(ctx)
+	parent := trace.SpanFromContext(ctx)
+	if !parent.IsRecording() {
+		return ctx, func(error) { counted() }
+	}
+	ctx, span := parent.TracerProvider().Tracer(tracerName).Start(ctx, "sql", trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(attribute.String("db.system.name", "postgresql"), attribute.String("db.query.text", query)))
+	return ctx, func(err error) {
+		counted()
+		if err != nil && !errors.Is(err, driver.ErrSkip) {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, "statement failed")
+		}
+		span.End()
+	}
 }
 
 // pqStmt is the set of driver interfaces lib/pq's prepared statement implements.
@@ -72,16 +104,23 @@ type pqStmt interface {
 }
 
 // countingStmt counts each execution of a prepared statement as one statement.
-type countingStmt struct{ pqStmt }
+type countingStmt struct {
+	pqStmt
+	query string
+}
 
 func (s *countingStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
-	sqlstats.Statement(ctx)
-	return s.pqStmt.QueryContext(ctx, args)
+	ctx, done := statement(ctx, s.query)
+	rows, err := s.pqStmt.QueryContext(ctx, args)
+	done(err)
+	return rows, err
 }
 
 func (s *countingStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
-	sqlstats.Statement(ctx)
-	return s.pqStmt.ExecContext(ctx, args)
+	ctx, done := statement(ctx, s.query)
+	res, err := s.pqStmt.ExecContext(ctx, args)
+	done(err)
+	return res, err
 }
 
 // prepared keeps the prepared form of a store's hot statements, by text, so PostgreSQL plans

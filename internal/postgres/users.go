@@ -58,6 +58,7 @@ func (s *UserStore) PreferencesByUserIDs(ctx context.Context, userIDs []int64) (
 		coalesce(p.locale, $4) AS locale,
 		coalesce(p.time_zone, $5) AS time_zone,
 		coalesce(p.updated_at, u.created_at) AS updated_at,
+		coalesce(p.record_habits, $6) AS record_habits,
 		(SELECT coalesce(json_agg(json_build_object('topic_id', tp.topic_id, 'weight', tp.weight)
 			ORDER BY tp.weight DESC, tp.topic_id), '[]') FROM topic_preferences tp WHERE tp.user_id = u.id) AS topic_weights,
 		ARRAY(SELECT f.author_id FROM follows f WHERE f.follower_id = u.id ORDER BY f.created_at, f.author_id) AS followed,
@@ -66,7 +67,7 @@ func (s *UserStore) PreferencesByUserIDs(ctx context.Context, userIDs []int64) (
 	FROM users u LEFT JOIN preferences p ON p.user_id = u.id
 	WHERE u.id = ANY($1)`
 	rows, err := s.db.QueryxContext(ctx, stmt, pq.Array(userIDs),
-		user.DefaultEmail, user.DefaultInApp, user.DefaultLocale, user.DefaultTimeZone)
+		user.DefaultEmail, user.DefaultInApp, user.DefaultLocale, user.DefaultTimeZone, user.DefaultRecordHabits)
 	if err != nil {
 		return nil, fmt.Errorf("preferences by user: %w", err)
 	}
@@ -82,7 +83,7 @@ func (s *UserStore) PreferencesByUserIDs(ctx context.Context, userIDs []int64) (
 			updated                  time.Time
 		)
 		if err := rows.Scan(&p.UserID, &languages, &kinds, &email, &p.InAppNotifications, &p.Locale,
-			&p.TimeZone, &updated, &weights, &followed, &mutedT, &mutedA); err != nil {
+			&p.TimeZone, &updated, &p.RecordHabits, &weights, &followed, &mutedT, &mutedA); err != nil {
 			return nil, fmt.Errorf("preferences by user: %w", err)
 		}
 		if err := json.Unmarshal(weights, &p.TopicWeights); err != nil {

@@ -28,6 +28,7 @@ type PreferencesPatch struct {
 	InAppNotifications *bool
 	Locale             *string
 	TimeZone           *string
+	RecordHabits       *bool
 }
 
 // Validate checks the patch for user userID and returns every problem at once.

@@ -12,6 +12,8 @@ const (
 	DefaultInApp    = true
 	DefaultLocale   = "en"
 	DefaultTimeZone = "UTC"
+	// DefaultRecordHabits: interactions are kept as habits until the user says otherwise.
+	DefaultRecordHabits = true
 )
 
 // Store keeps accounts' public profiles, preferences and follows.

@@ -58,7 +58,10 @@ type Preferences struct {
 	InAppNotifications bool
 	Locale             string
 	TimeZone           string
-	UpdatedAt          time.Time
+	// RecordHabits is whether interactions are kept as habits (the log, views, affinities);
+	// when false the feed ranks by stated preferences only.
+	RecordHabits bool
+	UpdatedAt    time.Time
 }
 
 // TopicWeight is a user's stated liking for a topic, from -1 (dislike) to +1 (like).
