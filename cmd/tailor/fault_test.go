@@ -18,6 +18,8 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	_ "github.com/lib/pq"
+
+	"github.com/tailorhq/tailor/internal/pgtest"
 )
 
 // cluster is a PostgreSQL server of the test's own, which it may stop and start.
@@ -237,4 +239,83 @@ func gqlStatus(endpoint, query string, vars map[string]any, out any) string {
 		_ = json.Unmarshal(r.Data, out)
 	}
 	return ""
+}
+
+// TestTerminatedConnectionsLoseNothing kills Tailor's PostgreSQL connections
+// (pg_terminate_backend) again and again while it signs people up: requests caught mid-way
+// may fail, with a coded error, but every sign-up Tailor acknowledged is in the database.
+func TestTerminatedConnectionsLoseNothing(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	db, err := pgtest.New(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	base, stop := startServe(t, ctx, map[string]string{"DATABASE_URL": db.URL, "TAILOR_ADDR": "127.0.0.1:0", "TAILOR_DEV": "true",
+		"TAILOR_SIGNUP_ADDRESS_ATTEMPTS": "1000000", "TAILOR_RATE_ANONYMOUS": "0"}, "serve")
+	t.Cleanup(stop)
+	endpoint := base + "/graphql"
+
+	var (
+		mu           sync.Mutex
+		acknowledged []string
+		codes        = map[string]int{}
+	)
+	load, stopLoad := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	for w := range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; load.Err() == nil; i++ {
+				handle := fmt.Sprintf("t%d_%d", w, i)
+				var d struct {
+					SignUp struct{ Viewer *struct{ ID string } }
+				}
+				code := gqlStatus(endpoint, `mutation($h: String!, $e: String!) { signUp(input: {handle: $h, email: $e, displayName: $h, password: "correct horse battery staple"}) { viewer { id } } }`,
+					map[string]any{"h": handle, "e": handle + "@example.org"}, &d)
+				mu.Lock()
+				if code == "" && d.SignUp.Viewer != nil {
+					acknowledged = append(acknowledged, handle)
+				} else {
+					codes[code]++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	killed := 0
+	for range 15 {
+		time.Sleep(150 * time.Millisecond)
+		var n int
+		if err := db.DB.GetContext(ctx, &n, `SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+			WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend') x`); err == nil {
+			killed += n
+		}
+	}
+	stopLoad()
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	t.Logf("terminated %d connections; %d sign-ups acknowledged; refused or failed: %v", killed, len(acknowledged), codes)
+	if killed == 0 || len(acknowledged) == 0 {
+		t.Fatalf("the test proved nothing: %d connections terminated, %d sign-ups acknowledged", killed, len(acknowledged))
+	}
+	if codes["none"] > 0 {
+		t.Errorf("%d answers had no error code", codes["none"])
+	}
+	var stored []string
+	if err := db.DB.SelectContext(ctx, &stored, `SELECT handle FROM users WHERE handle LIKE 't%\_%'`); err != nil {
+		t.Fatal(err)
+	}
+	have := map[string]bool{}
+	for _, h := range stored {
+		have[h] = true
+	}
+	for _, h := range acknowledged {
+		if !have[h] {
+			t.Errorf("acknowledged sign-up %s is not in the database", h)
+		}
+	}
 }
