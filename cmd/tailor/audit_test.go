@@ -83,3 +83,17 @@ func startServe(t *testing.T, ctx context.Context, env map[string]string, args .
 	t.Fatalf("serve stopped before serving: %v", lines.Err())
 	return "", nil
 }
+
+// freshDatabase gives the test a migrated database of its own, dropped when it ends, and a
+// context that ends after timeout.
+func freshDatabase(t *testing.T, timeout time.Duration) (context.Context, *pgtest.Database) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	t.Cleanup(cancel)
+	db, err := pgtest.New(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return ctx, db
+}

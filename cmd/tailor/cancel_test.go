@@ -6,21 +6,13 @@ import (
 	"net/http"
 	"testing"
 	"time"
-
-	"github.com/tailorhq/tailor/internal/pgtest"
 )
 
 // TestHangUpCancelsSQL blocks a request's statement behind a lock, hangs up the client and
 // expects the statement gone from pg_stat_activity within a second: a client that leaves
 // takes its SQL with it.
 func TestHangUpCancelsSQL(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	t.Cleanup(cancel)
-	db, err := pgtest.New(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	ctx, db := freshDatabase(t, time.Minute)
 	base, stop := startServe(t, ctx, map[string]string{"DATABASE_URL": db.URL, "TAILOR_ADDR": "127.0.0.1:0", "TAILOR_DEV": "true"}, "serve")
 	t.Cleanup(stop)
 
@@ -65,13 +57,7 @@ func TestHangUpCancelsSQL(t *testing.T) {
 // subscription's socket is closed with 1001 (going away), telling the client to reconnect,
 // rather than left open behind a server that no longer serves.
 func TestShutdownClosesSubscriptions(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	t.Cleanup(cancel)
-	db, err := pgtest.New(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	ctx, db := freshDatabase(t, time.Minute)
 	base, stop := startServe(t, ctx, map[string]string{"DATABASE_URL": db.URL, "TAILOR_ADDR": "127.0.0.1:0", "TAILOR_DEV": "true"}, "serve")
 	sub := subscribe(t, ctx, base+"/graphql", "", `subscription { contentPublished { title } }`, nil)
 	stop()

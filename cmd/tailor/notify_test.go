@@ -24,7 +24,6 @@ import (
 	"github.com/coder/websocket/wsjson"
 	"github.com/emersion/go-smtp"
 
-	"github.com/tailorhq/tailor/internal/pgtest"
 	"github.com/tailorhq/tailor/internal/webhook"
 )
 
@@ -306,13 +305,7 @@ func prefs(t *testing.T, endpoint string, p person, input string, vars map[strin
 // author or turned mail off), a digest, and a signed webhook that the receiver refuses twice
 // before it accepts it under the same webhook-id.
 func TestNotificationsAcrossReplicas(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	t.Cleanup(cancel)
-	db, err := pgtest.New(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	ctx, db := freshDatabase(t, 2*time.Minute)
 	box, smtpAddr := serveMail(t)
 	hooks, hookURL := newHookReceiver(t, 2, 0)
 	env := notifyEnv(db.URL, smtpAddr)
@@ -520,13 +513,7 @@ func logInAs(t *testing.T, endpoint, handle string) string {
 // sending a batch of webhook deliveries to a slow receiver; after a restart every delivery
 // arrives, each under its own webhook-id, and the database holds each as delivered.
 func TestWorkerKilledMidBatchLosesNothing(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	t.Cleanup(cancel)
-	db, err := pgtest.New(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	ctx, db := freshDatabase(t, 2*time.Minute)
 	bin := filepath.Join(t.TempDir(), "tailor")
 	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)

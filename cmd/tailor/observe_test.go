@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -9,21 +8,13 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/tailorhq/tailor/internal/pgtest"
 )
 
 // With OTEL_EXPORTER_OTLP_ENDPOINT set, serve sends its spans to that collector's /v1/traces
 // (flushed at shutdown at the latest), and its private metrics hold the request, pool,
 // subscription and outbox metrics.
 func TestServeExportsTracesAndMetrics(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	t.Cleanup(cancel)
-	db, err := pgtest.New(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	ctx, db := freshDatabase(t, time.Minute)
 	var mu sync.Mutex
 	var exports []string
 	collector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net"
@@ -11,8 +10,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/tailorhq/tailor/internal/pgtest"
 )
 
 // answer is one GraphQL response with its rate-limit headers.
@@ -61,13 +58,7 @@ func headerInt(t *testing.T, h http.Header, name string) int64 {
 // are spent on the other, and an over-budget request is refused with RATE_LIMITED and
 // Retry-After by either replica, running nothing.
 func TestRateLimitAcrossReplicas(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	t.Cleanup(cancel)
-	db, err := pgtest.New(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	ctx, db := freshDatabase(t, time.Minute)
 	env := map[string]string{"DATABASE_URL": db.URL, "TAILOR_ADDR": "127.0.0.1:0", "TAILOR_DEV": "true",
 		"TAILOR_RATE_ANONYMOUS": "60", "TAILOR_RATE_WINDOW": "1h", "TAILOR_RATE_SYNC": "20ms"}
 	first, stopFirst := startServe(t, ctx, env, "serve")
@@ -130,13 +121,7 @@ func TestRateLimitAcrossReplicas(t *testing.T) {
 // key's budget, its owner sees its use (requests, points, last operation), and the private
 // metrics count the operations by name and caller kind.
 func TestAPIKeyBudgetAndUsage(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	t.Cleanup(cancel)
-	db, err := pgtest.New(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	ctx, db := freshDatabase(t, time.Minute)
 	admin, err := freePort()
 	if err != nil {
 		t.Fatal(err)
