@@ -36,7 +36,7 @@ test: lint check-generated
 	$(GO) test -count=1 ./...
 	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzGraphQLRequest$$' -fuzztime 15s ./graph
 
-.PHONY: bench bench-smoke bench-large bench-growth probes eval bench-fanout
+.PHONY: bench bench-smoke bench-large bench-growth probes eval bench-fanout soak
 
 ## bench: the HTTP benchmark at the standard scale (seeds tailor_bench the first time); results go to bench/results/
 bench:
@@ -66,3 +66,7 @@ probes:
 ## bench-fanout: notification fan-out to 10,000 users and notificationAdded delivery to 1,000 subscribers across two serve processes (bench/results/<date>-fanout.md)
 bench-fanout:
 	$(GO) run ./bench -fanout
+
+## soak: 500 concurrent clients over W5 for 10 s of warm-up and 60 s at the standard scale; fails on any error, on RSS growing over 10% after the warm-up or on goroutines left afterwards (bench/results/<date>-soak.md)
+soak:
+	$(GO) run ./bench -soak

@@ -70,6 +70,8 @@ type options struct {
 	strict      bool
 	probes      bool
 	fanout      bool
+	soak        bool
+	soakClients int
 	prepare     bool
 	growth      bool
 
@@ -87,8 +89,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.scale, "scale", "standard", "dataset scale: standard (10k users, 200k contents, 1M interactions), large (50k users, 1M contents, 5M interactions) or tiny")
-	fs.DurationVar(&o.duration, "duration", 0, "measured time per step (default 10s at the standard scale, 2s at the tiny one)")
-	fs.DurationVar(&o.warmup, "warmup", -1, "unmeasured load before each step (default 2s standard, 300ms tiny)")
+	fs.DurationVar(&o.duration, "duration", 0, "measured time per step (default 10s at the standard scale, 2s at the tiny one; 60s with -soak)")
+	fs.DurationVar(&o.warmup, "warmup", -1, "unmeasured load before each step (default 2s standard, 300ms tiny; 10s with -soak)")
 	fs.StringVar(&o.out, "out", "", "directory for the results (default bench/results in the module)")
 	fs.StringVar(&o.workloads, "workloads", "", "comma-separated workloads to run, such as W2,W3 (default all)")
 	conc := fs.String("concurrency", "1,32", "comma-separated numbers of concurrent workers")
@@ -109,6 +111,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.strict, "strict", false, "exit with an error when a target is missed")
 	fs.BoolVar(&o.fanout, "fanout", false, "instead of the workloads, measure notification fan-out to 10,000 users and notificationAdded delivery to 1,000 subscribers across two replicas (scratch database tailor_fanout)")
 	fs.BoolVar(&o.probes, "probes", false, "instead of the workloads, send the hardening probes (hostile requests) and report what each costs the gateway")
+	fs.BoolVar(&o.soak, "soak", false, "instead of the workloads, run -soak-clients clients over W5 for the warm-up and -duration and check for errors, RSS growth after the warm-up and goroutines left afterwards (bench/results/<date>-soak.md)")
+	fs.IntVar(&o.soakClients, "soak-clients", soakDefaultClients, "with -soak: how many concurrent clients")
 	fs.BoolVar(&o.prepare, "prepare", false, "only prepare the scale's bench database (reuse it, or build and seed it), report its size and exit")
 	fs.BoolVar(&o.growth, "growth", false, "only write growth.md in the results directory from the newest standard and large results there (each workload's p50 at c=1 at both scales), and print it")
 	fs.BoolVar(&o.serveFloor, "serve-floor", false, "run the floor service instead of the benchmark (the harness starts it)")
@@ -149,6 +153,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if o.fanout {
 		return runFanout(ctx, o, args, stdout, stderr)
+	}
+	if o.soak {
+		return runSoak(ctx, o, args, stdout, stderr)
 	}
 	if o.growth {
 		if o.out == "" {

@@ -321,6 +321,11 @@ func machineCPU() time.Duration {
 
 // scrapeMallocs reads go_memstats_mallocs_total from the Prometheus text at url.
 func scrapeMallocs(ctx context.Context, client *http.Client, url string) (float64, error) {
+	return scrapeMetric(ctx, client, url, "go_memstats_mallocs_total")
+}
+
+// scrapeMetric reads the value of the unlabelled metric name from the Prometheus text at url.
+func scrapeMetric(ctx context.Context, client *http.Client, url, name string) (float64, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return 0, err
@@ -336,10 +341,10 @@ func scrapeMallocs(ctx context.Context, client *http.Client, url string) (float6
 	sc := bufio.NewScanner(res.Body)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "go_memstats_mallocs_total "); ok {
+		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
 			n, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
 			if err != nil {
-				return 0, fmt.Errorf("scrape %s: go_memstats_mallocs_total: %w", url, err)
+				return 0, fmt.Errorf("scrape %s: %s: %w", url, name, err)
 			}
 			return n, nil
 		}
@@ -347,5 +352,5 @@ func scrapeMallocs(ctx context.Context, client *http.Client, url string) (float6
 	if err := sc.Err(); err != nil {
 		return 0, fmt.Errorf("scrape %s: %w", url, err)
 	}
-	return 0, fmt.Errorf("scrape %s: no go_memstats_mallocs_total", url)
+	return 0, fmt.Errorf("scrape %s: no %s", url, name)
 }

@@ -36,6 +36,7 @@ import (
 	"github.com/tailorhq/tailor/internal/loaders"
 	"github.com/tailorhq/tailor/internal/ratelimit"
 	"github.com/tailorhq/tailor/internal/relay"
+	"github.com/tailorhq/tailor/internal/replica"
 	"github.com/tailorhq/tailor/internal/sqlstats"
 )
 
@@ -181,6 +182,7 @@ func NewGraphQLHandler(o Options) http.Handler {
 		srv.AroundFields(tree.Middleware(tree.Config{Stores: o.Stores, Shelves: o.Services.Habits, Pages: o.PageSize,
 			ViewerFor: viewerFor, Observe: o.ObserveTrees, Batches: o.Loaders}))
 	}
+	srv.AroundOperations(pinWrites)
 	srv.SetErrorPresenter(errorPresenter(o.Logger))
 	srv.SetRecoverFunc(recoverer(o.Logger))
 
@@ -217,10 +219,20 @@ func newSubscriptionHandler(o Options, schema graphql.ExecutableSchema) http.Han
 	}
 	srv.Use(newOperationGuard(o.Limits, o.QueryCacheSize))
 	srv.Use(complexityLimit{schema: schema, max: o.MaxComplexity})
+	srv.AroundOperations(pinWrites)
 	srv.AroundResponses(freshLoaders(o.Stores, o.Loaders))
 	srv.SetErrorPresenter(errorPresenter(o.Logger))
 	srv.SetRecoverFunc(recoverer(o.Logger))
 	return withSocket(o.Sockets, srv)
+}
+
+// pinWrites sends every read of a mutation or a subscription to the primary: a mutation's
+// answer and a subscription's messages show writes a read replica may not have replayed yet.
+func pinWrites(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	if oc := graphql.GetOperationContext(ctx); oc.Operation != nil && oc.Operation.Operation != ast.Query {
+		ctx = replica.Pin(ctx)
+	}
+	return next(ctx)
 }
 
 type paramsKey struct{}

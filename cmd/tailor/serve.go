@@ -71,6 +71,14 @@ func serve(ctx context.Context, cfg config.Config, args []string, getenv func(st
 		return err
 	}
 	defer db.Close()
+	var read *sqlx.DB
+	if cfg.DatabaseReadURL != "" {
+		if read, err = postgres.Open(ctx, cfg.DatabaseReadURL, cfg.DBMaxConns); err != nil {
+			return fmt.Errorf("DATABASE_READ_URL: %w", err)
+		}
+		defer read.Close()
+		logger.Info("catalogue reads of queries go to the read replica at DATABASE_READ_URL")
+	}
 	if cfg.AutoMigrate {
 		n, err := migrateUp(ctx, db, logger)
 		if err != nil {
@@ -101,7 +109,7 @@ func serve(ctx context.Context, cfg config.Config, args []string, getenv func(st
 		}
 	}()
 	sockets := graph.NewSockets()
-	handler, err := newMux(ctx, cfg, db, logger, metrics, tracing, sockets)
+	handler, err := newMux(ctx, cfg, db, read, logger, metrics, tracing, sockets)
 	if err != nil {
 		return err
 	}
@@ -159,14 +167,16 @@ func seedWhenEmpty(ctx context.Context, db *sqlx.DB, logger *slog.Logger) error 
 	return nil
 }
 
-// newMux routes Tailor's public HTTP endpoints.
-func newMux(ctx context.Context, cfg config.Config, db *sqlx.DB, logger *slog.Logger, metrics prometheus.Registerer, tracing trace.TracerProvider, sockets *graph.Sockets) (http.Handler, error) {
+// newMux routes Tailor's public HTTP endpoints, with the catalogue reads of queries on read
+// when it is not nil.
+func newMux(ctx context.Context, cfg config.Config, db, read *sqlx.DB, logger *slog.Logger, metrics prometheus.Registerer, tracing trace.TracerProvider, sockets *graph.Sockets) (http.Handler, error) {
 	authService, key, err := newAuth(ctx, cfg, db, logger)
 	if err != nil {
 		return nil, err
 	}
-	services, stores := wire(cfg, db, authService)
-	hub := notify.NewHub(postgres.NewNotificationStore(db), stores.Contents, stores.Users, cfg.SubscriberBuffer, logger)
+	services, stores := wire(cfg, db, read, authService)
+	// The hub reads what an event it was just told of names: only the primary surely has it.
+	hub := notify.NewHub(postgres.NewNotificationStore(db), postgres.NewContentStore(db), postgres.NewUserStore(db), cfg.SubscriberBuffer, logger)
 	services.Live = hub
 	registerServerMetrics(metrics, hub, postgres.NewNotificationStore(db).PendingEvents, logger)
 	if err := startNotifications(ctx, cfg, db, key, hub, cfg.Worker, logger); err != nil {

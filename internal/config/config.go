@@ -15,6 +15,7 @@ import (
 // Config is every setting of the tailor binary.
 type Config struct {
 	DatabaseURL      string
+	DatabaseReadURL  string
 	Addr             string
 	LogLevel         string
 	LogFormat        string
@@ -145,6 +146,7 @@ func Settings() []Setting {
 		{"TAILOR_TRUSTED_DOCUMENTS", "off", "Which callers may only run trusted documents (loaded with `tailor documents load`): `off` nobody, `allow-listed-for-anonymous` anonymous callers, `required` everyone but admins. Others get PERSISTED_QUERY_NOT_FOUND."},
 		{"TAILOR_PUBLIC_MAX_AGE", "60s", "How long browsers and shared caches may keep the answer to an anonymous GET of a persisted or trusted query (`Cache-Control: public`, with an ETag); 0s answers every request with no-store."},
 		{"TAILOR_ERASE_CONTENT", "reassign", "What becomes of an erased account's published items (deleteMyAccount): `reassign` keeps them under a placeholder author, `deleted_user`; `delete` deletes them. Drafts, scheduled and private items are deleted either way."},
+		{"DATABASE_READ_URL", "", "PostgreSQL connection URL of a streaming read replica of DATABASE_URL. When set, `serve` sends the catalogue reads of queries (content lists, search, items by ID, topics, public profiles) there; writes, sessions, preferences, habits, feeds, rate limits and every read of a mutation or subscription stay on DATABASE_URL. Empty reads everything from DATABASE_URL."},
 	}
 }
 
@@ -164,6 +166,7 @@ func Load(getenv func(string) string) (Config, error) {
 	p := parser{get: get}
 	c := Config{
 		DatabaseURL:      get("DATABASE_URL"),
+		DatabaseReadURL:  get("DATABASE_READ_URL"),
 		Addr:             get("TAILOR_ADDR"),
 		LogLevel:         get("TAILOR_LOG_LEVEL"),
 		LogFormat:        get("TAILOR_LOG_FORMAT"),
