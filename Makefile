@@ -36,7 +36,7 @@ test: lint check-generated
 	$(GO) test -count=1 ./...
 	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzGraphQLRequest$$' -fuzztime 15s ./graph
 
-.PHONY: bench bench-smoke bench-large bench-growth probes eval bench-fanout soak
+.PHONY: bench bench-smoke bench-large bench-growth probes eval bench-fanout faults soak
 
 ## bench: the HTTP benchmark at the standard scale (seeds tailor_bench the first time); results go to bench/results/
 bench:
@@ -70,3 +70,8 @@ bench-fanout:
 ## soak: 500 concurrent clients over W5 for 10 s of warm-up and 60 s at the standard scale; fails on any error, on RSS growing over 10% after the warm-up or on goroutines left afterwards (bench/results/<date>-soak.md)
 soak:
 	$(GO) run ./bench -soak
+
+## faults: the fault and replica tests alone: PostgreSQL restarted under load, connections terminated, a panicking resolver, a killed worker, hang-ups, an exhausted server, shutdown, a streaming replica
+faults:
+	$(GO) test -count=1 -v -run 'TestPostgreSQLRestartUnderLoad|TestTerminatedConnectionsLoseNothing|TestWorkerKilledMidBatchLosesNothing|TestHangUpCancelsSQL|TestExhaustedServerAnswersBusy|TestShutdown|TestReadReplica' ./cmd/tailor
+	$(GO) test -count=1 -v -run 'TestResolverPanicAnswersInternal' ./graph

@@ -86,6 +86,10 @@ type Options struct {
 	ObserveTrees func(answered bool)
 	// Ready reports whether the database answers, for /readyz.
 	Ready func(context.Context) error
+	// MaxInFlight bounds the requests that work at once (0: no bound); the others queue for
+	// at most QueueWait, then answer 503.
+	MaxInFlight int
+	QueueWait   time.Duration
 	// Sockets, when set, tracks the subscription websockets so that shutdown can close them.
 	Sockets *Sockets
 	// Unsubscribe serves the one-click unsubscribe links of notification mail at /unsubscribe.
@@ -190,6 +194,7 @@ func NewGraphQLHandler(o Options) http.Handler {
 	h = publicAnswers(o.PublicMaxAge, h)
 	h = authenticate(o.Services.Auth, o.Logger, h)
 	h = withResponseHeaders(o.ReportStatements, h)
+	h = admission(o.MaxInFlight, o.QueueWait, h)
 	h = checkRequest(o.MaxBodyBytes, o.Timeout, o.ClientIPHeader, h)
 	tracing := o.Tracing
 	if tracing == nil {

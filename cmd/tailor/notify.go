@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -76,7 +77,7 @@ func unsubscribeHandler(db *sqlx.DB, key auth.Key, logger *slog.Logger) (http.Ha
 // startNotifications starts this process's part of the notification pipeline until ctx ends:
 // the listener that feeds hub (nil for a worker process) and wakes the worker, and the worker
 // itself when runWorker is set.
-func startNotifications(ctx context.Context, cfg config.Config, db *sqlx.DB, key auth.Key, hub *notify.Hub, runWorker bool, logger *slog.Logger) error {
+func startNotifications(ctx context.Context, cfg config.Config, db *sqlx.DB, key auth.Key, hub *notify.Hub, runWorker bool, workers *sync.WaitGroup, logger *slog.Logger) error {
 	var wake chan struct{}
 	if runWorker {
 		w, err := newWorker(cfg, db, key, logger)
@@ -84,7 +85,11 @@ func startNotifications(ctx context.Context, cfg config.Config, db *sqlx.DB, key
 			return err
 		}
 		wake = make(chan struct{}, 1)
-		go w.Run(ctx, wake)
+		workers.Add(1)
+		go func() {
+			defer workers.Done()
+			w.Run(ctx, wake)
+		}()
 	}
 	var sink postgres.EventSink
 	if hub != nil {
@@ -116,10 +121,12 @@ func workerCommand(ctx context.Context, cfg config.Config, args []string, stdout
 	if err != nil {
 		return err
 	}
-	if err := startNotifications(ctx, cfg, db, key, nil, true, logger); err != nil {
+	var workers sync.WaitGroup
+	if err := startNotifications(ctx, cfg, db, key, nil, true, &workers, logger); err != nil {
 		return err
 	}
 	logger.Info("tailor worker is running")
 	<-ctx.Done()
+	workers.Wait()
 	return nil
 }

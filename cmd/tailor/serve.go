@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -109,7 +110,8 @@ func serve(ctx context.Context, cfg config.Config, args []string, getenv func(st
 		}
 	}()
 	sockets := graph.NewSockets()
-	handler, err := newMux(ctx, cfg, db, read, logger, metrics, tracing, sockets)
+	var workers sync.WaitGroup
+	handler, err := newMux(ctx, cfg, db, read, logger, metrics, tracing, sockets, &workers)
 	if err != nil {
 		return err
 	}
@@ -146,6 +148,14 @@ func serve(ctx context.Context, cfg config.Config, args []string, getenv func(st
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	// The workers let their deliveries in flight finish, within the same deadline.
+	drained := make(chan struct{})
+	go func() { workers.Wait(); close(drained) }()
+	select {
+	case <-drained:
+	case <-shutdownCtx.Done():
+		logger.Warn("shutdown deadline passed with deliveries in flight; they are retried when their lease ends")
+	}
 	if err := <-errs; !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", err)
 	}
@@ -169,7 +179,7 @@ func seedWhenEmpty(ctx context.Context, db *sqlx.DB, logger *slog.Logger) error 
 
 // newMux routes Tailor's public HTTP endpoints, with the catalogue reads of queries on read
 // when it is not nil.
-func newMux(ctx context.Context, cfg config.Config, db, read *sqlx.DB, logger *slog.Logger, metrics prometheus.Registerer, tracing trace.TracerProvider, sockets *graph.Sockets) (http.Handler, error) {
+func newMux(ctx context.Context, cfg config.Config, db, read *sqlx.DB, logger *slog.Logger, metrics prometheus.Registerer, tracing trace.TracerProvider, sockets *graph.Sockets, workers *sync.WaitGroup) (http.Handler, error) {
 	authService, key, err := newAuth(ctx, cfg, db, logger)
 	if err != nil {
 		return nil, err
@@ -179,7 +189,7 @@ func newMux(ctx context.Context, cfg config.Config, db, read *sqlx.DB, logger *s
 	hub := notify.NewHub(postgres.NewNotificationStore(db), postgres.NewContentStore(db), postgres.NewUserStore(db), cfg.SubscriberBuffer, logger)
 	services.Live = hub
 	registerServerMetrics(metrics, hub, postgres.NewNotificationStore(db).PendingEvents, logger)
-	if err := startNotifications(ctx, cfg, db, key, hub, cfg.Worker, logger); err != nil {
+	if err := startNotifications(ctx, cfg, db, key, hub, cfg.Worker, workers, logger); err != nil {
 		return nil, err
 	}
 	unsubscribe, err := unsubscribeHandler(db, key, logger)
@@ -203,6 +213,8 @@ func newMux(ctx context.Context, cfg config.Config, db, read *sqlx.DB, logger *s
 	return graph.NewHTTPHandler(graph.Options{
 		Unsubscribe:      unsubscribe,
 		Sockets:          sockets,
+		MaxInFlight:      maxInFlight(cfg),
+		QueueWait:        cfg.QueueWait,
 		WebsocketOrigins: splitList(cfg.WSOrigins),
 		Services:         services,
 		Stores:           stores,
@@ -383,4 +395,14 @@ func rateBudgets(cfg config.Config) (ratelimit.Budgets, error) {
 		b.ByRole[r] = n
 	}
 	return b, nil
+}
+
+// maxInFlight is how many requests may work at once: TAILOR_MAX_INFLIGHT, or four per
+// database connection, enough to keep the pool busy while others parse, wait on the network
+// and write their answers.
+func maxInFlight(cfg config.Config) int {
+	if cfg.MaxInFlight > 0 {
+		return cfg.MaxInFlight
+	}
+	return 4 * cfg.DBMaxConns
 }

@@ -20,6 +20,8 @@ type Config struct {
 	LogLevel         string
 	LogFormat        string
 	DBMaxConns       int
+	MaxInFlight      int
+	QueueWait        time.Duration
 	AutoMigrate      bool
 	PageSizeDefault  int
 	PageSizeMax      int
@@ -91,6 +93,8 @@ func Settings() []Setting {
 		{"TAILOR_LOG_LEVEL", "info", "Log level: debug, info, warn or error."},
 		{"TAILOR_LOG_FORMAT", "text", "Log format: text or json."},
 		{"TAILOR_DB_MAX_CONNS", "20", "Maximum open database connections per process."},
+		{"TAILOR_MAX_INFLIGHT", "0", "Requests that may work at once; the others queue for at most TAILOR_QUEUE_WAIT, then answer 503 with Retry-After, so that an exhausted connection pool never keeps a request waiting longer. 0 means 4 × TAILOR_DB_MAX_CONNS."},
+		{"TAILOR_QUEUE_WAIT", "10s", "How long a request waits for its turn when TAILOR_MAX_INFLIGHT requests are already working."},
 		{"TAILOR_AUTO_MIGRATE", "true", "Apply pending migrations when serve starts."},
 		{"TAILOR_PAGE_SIZE_DEFAULT", "20", "Page size of a connection when first/last is omitted."},
 		{"TAILOR_PAGE_SIZE_MAX", "100", "Largest first/last a client may ask for."},
@@ -171,6 +175,8 @@ func Load(getenv func(string) string) (Config, error) {
 		LogLevel:         get("TAILOR_LOG_LEVEL"),
 		LogFormat:        get("TAILOR_LOG_FORMAT"),
 		DBMaxConns:       p.int("TAILOR_DB_MAX_CONNS"),
+		MaxInFlight:      p.int("TAILOR_MAX_INFLIGHT"),
+		QueueWait:        p.duration("TAILOR_QUEUE_WAIT"),
 		AutoMigrate:      p.bool("TAILOR_AUTO_MIGRATE"),
 		PageSizeDefault:  p.int("TAILOR_PAGE_SIZE_DEFAULT"),
 		PageSizeMax:      p.int("TAILOR_PAGE_SIZE_MAX"),

@@ -96,6 +96,8 @@ type WorkerOptions struct {
 	// PublicURL is where links in mail point: <PublicURL>/content/<slug>,
 	// <PublicURL>/users/<handle> and <PublicURL>/unsubscribe?token=….
 	PublicURL string
+	// DrainFor is how long a worker that is stopping waits for its deliveries in flight.
+	DrainFor time.Duration
 	// UnsubscribeFor is how long an unsubscribe link works.
 	UnsubscribeFor time.Duration
 }
@@ -121,6 +123,9 @@ func (o WorkerOptions) withDefaults() WorkerOptions {
 	}
 	if o.DigestEvery <= 0 {
 		o.DigestEvery = time.Minute
+	}
+	if o.DrainFor <= 0 {
+		o.DrainFor = 10 * time.Second
 	}
 	if o.UnsubscribeFor <= 0 {
 		o.UnsubscribeFor = 90 * 24 * time.Hour
@@ -168,10 +173,27 @@ func (w *Worker) Run(ctx context.Context, wake <-chan struct{}) {
 		}
 		select {
 		case <-ctx.Done():
+			w.finish()
 			return
 		case <-wake:
 		case <-w.freed:
 		case <-tick.C:
+		}
+	}
+}
+
+// finish waits, for at most DrainFor, for the deliveries in flight to end: shutdown lets them
+// finish rather than cut them short (one still running when it ends is retried after its lease).
+func (w *Worker) finish() {
+	deadline := time.NewTimer(w.opts.DrainFor)
+	defer deadline.Stop()
+	for len(w.slots) > 0 {
+		select {
+		case <-w.freed:
+		case <-deadline.C:
+			w.logger.Warn("deliveries still in flight at shutdown; they are retried when their lease ends", "count", len(w.slots))
+			return
+		case <-time.After(50 * time.Millisecond):
 		}
 	}
 }
@@ -199,7 +221,8 @@ func (w *Worker) drain(ctx context.Context) error {
 		}
 		for _, j := range jobs {
 			w.slots <- struct{}{}
-			go w.deliver(ctx, j)
+			// A delivery is not cut short by shutdown; Run waits for it (finish).
+			go w.deliver(context.WithoutCancel(ctx), j)
 		}
 	}
 }
