@@ -121,20 +121,25 @@ func (h *Hub) Notifications(ctx context.Context, v access.Viewer) *Subscription[
 	}
 	subs[s] = struct{}{}
 	h.mu.Unlock()
-	go func() {
-		select {
-		case <-ctx.Done():
-		case <-s.done:
-		}
-		h.mu.Lock()
+	go untilDone(ctx, s, func() {
 		delete(h.byUser[v.UserID], s)
 		if len(h.byUser[v.UserID]) == 0 {
 			delete(h.byUser, v.UserID)
 		}
-		h.mu.Unlock()
-		s.end(nil)
-	}()
+	}, &h.mu)
 	return s
+}
+
+// untilDone waits for ctx or s to end, then removes s (remove runs with mu held) and ends it.
+func untilDone[T any](ctx context.Context, s *Subscription[T], remove func(), mu *sync.Mutex) {
+	select {
+	case <-ctx.Done():
+	case <-s.done:
+	}
+	mu.Lock()
+	remove()
+	mu.Unlock()
+	s.end(nil)
 }
 
 // Published subscribes v to items published from now on under any of topics (every topic
@@ -144,16 +149,7 @@ func (h *Hub) Published(ctx context.Context, v access.Viewer, topics []int64) *S
 	h.mu.Lock()
 	h.published[s] = struct{}{}
 	h.mu.Unlock()
-	go func() {
-		select {
-		case <-ctx.Done():
-		case <-s.done:
-		}
-		h.mu.Lock()
-		delete(h.published, s)
-		h.mu.Unlock()
-		s.end(nil)
-	}()
+	go untilDone(ctx, s, func() { delete(h.published, s) }, &h.mu)
 	return s
 }
 

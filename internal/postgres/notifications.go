@@ -415,17 +415,7 @@ func (s *NotificationStore) Deliveries(ctx context.Context, userID, webhookID in
 	q := &query{}
 	q.and("d.user_id = " + q.arg(userID))
 	q.and("d.webhook_id = " + q.arg(webhookID))
-	if p.Cursor != nil {
-		q.and("d.id < " + q.arg(p.Cursor.ID))
-	}
-	var out []notify.Delivery
-	err := s.db.SelectContext(ctx, &out, `SELECT `+deliveryColumns+` FROM deliveries d WHERE `+q.whereClause()+
-		` ORDER BY d.id DESC LIMIT `+strconv.Itoa(p.Limit+1), q.args...)
-	if err != nil {
-		return nil, false, fmt.Errorf("deliveries: %w", err)
-	}
-	out, more := trimPage(out, p.Limit)
-	return out, more, nil
+	return s.deliveryPage(ctx, q, p, "deliveries")
 }
 
 // DeadDeliveries returns one page of the deliveries that failed for good, every user's,
@@ -433,6 +423,11 @@ func (s *NotificationStore) Deliveries(ctx context.Context, userID, webhookID in
 func (s *NotificationStore) DeadDeliveries(ctx context.Context, p relay.Page) ([]notify.Delivery, bool, error) {
 	q := &query{}
 	q.and("d.status = 'dead'")
+	return s.deliveryPage(ctx, q, p, "dead deliveries")
+}
+
+// deliveryPage reads one page, newest first, of the deliveries q selects.
+func (s *NotificationStore) deliveryPage(ctx context.Context, q *query, p relay.Page, what string) ([]notify.Delivery, bool, error) {
 	if p.Cursor != nil {
 		q.and("d.id < " + q.arg(p.Cursor.ID))
 	}
@@ -440,7 +435,7 @@ func (s *NotificationStore) DeadDeliveries(ctx context.Context, p relay.Page) ([
 	err := s.db.SelectContext(ctx, &out, `SELECT `+deliveryColumns+` FROM deliveries d WHERE `+q.whereClause()+
 		` ORDER BY d.id DESC LIMIT `+strconv.Itoa(p.Limit+1), q.args...)
 	if err != nil {
-		return nil, false, fmt.Errorf("dead deliveries: %w", err)
+		return nil, false, fmt.Errorf("%s: %w", what, err)
 	}
 	out, more := trimPage(out, p.Limit)
 	return out, more, nil
